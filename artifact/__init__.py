@@ -1,0 +1,1 @@
+"""OEC reproducibility artifact: shared pipeline code (tasks, runtime, agent, policies, grading, evaluation, CLI)."""
