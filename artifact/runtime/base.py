@@ -31,6 +31,9 @@ class Session(Protocol):
     def run(self, command: str, timeout: float | None = None) -> CommandResult:
         """Run a bash command in the workspace root (a fresh shell each time)."""
 
+    def apply_patch(self, patch: str) -> CommandResult:
+        """Apply a unified diff (`git apply`) to the workspace; exit_code != 0 when it fails."""
+
     def diff(self) -> str:
         """The patch of the workspace against the base commit, untracked files included."""
 

@@ -1,0 +1,57 @@
+"""Options and builders shared by several commands."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from artifact.cli.errors import UserError
+from artifact.policies.base import Policy
+from artifact.policies.perturber import Perturber
+from artifact.policies.schedules import always_expert, fixed
+from artifact.policies.scripted_expert import ScriptedExpert
+from artifact.policies.switching import DEFAULT_CALL_LIMIT, SwitchingPolicy
+from artifact.runtime.local import LocalRuntime
+from artifact.runtime.sandbox import SandboxConfig
+from artifact.tasks.schema import Task
+from artifact.tasks.tiny_suite.build import REPOS_DIR
+
+TOOLS_DIR = Path(__file__).resolve().parents[1] / "tools" / "bin"
+
+unsafe_option = click.option(
+    "--unsafe-no-sandbox", is_flag=True,
+    help="Run commands without an OS sandbox (only when bubblewrap/unshare are unavailable).")
+
+
+def progress_bar() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[info]}"), TimeElapsedColumn(), transient=False)
+
+
+def local_runtime(tasks_file: Path, unsafe: bool, hide: tuple[Path, ...] = ()) -> LocalRuntime:
+    # Hide everything that holds answers (task files with gold patches, the clean repositories).
+    hidden = tuple(str(p.resolve()) for p in (tasks_file.parent, REPOS_DIR, *hide) if p.exists())
+    config = SandboxConfig(hidden_paths=hidden)
+    return LocalRuntime(config, unsafe_no_sandbox=unsafe, tools_dir=TOOLS_DIR)
+
+
+def expert_factory(perturb: bool = False, call_limit: int = DEFAULT_CALL_LIMIT):
+    """Rollouts by the scripted expert; with `perturb`, a damaging student acts first (2-5 calls)."""
+
+    def make(task: Task, seed: int, workdir: str) -> Policy:
+        expert = ScriptedExpert(task, seed, workdir)
+        if not perturb:
+            return SwitchingPolicy(None, expert, always_expert().bind(task.instance_id, seed), call_limit)
+        k = random.Random(f"perturb-k:{task.instance_id}:{seed}").randint(2, 5)
+        return SwitchingPolicy(Perturber(task, seed, workdir), expert, fixed(k).bind(task.instance_id, seed),
+                               call_limit)
+
+    return make
+
+
+def check_policy(policy: str) -> None:
+    if policy != "expert":
+        raise UserError(f"unknown policy {policy!r}: this version supports --policy expert")

@@ -1,0 +1,26 @@
+"""The `oec` command line."""
+
+from __future__ import annotations
+
+import click
+
+from artifact.cli.errors import OecGroup
+from artifact.cli.evaluate_cmd import evaluate_cmd
+from artifact.cli.grade_cmd import grade_cmd
+from artifact.cli.rollout_cmd import rollout_cmd
+from artifact.cli.tasks_cmd import tasks
+
+
+@click.group(cls=OecGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="oec-artifact")
+def cli() -> None:
+    """Reproduce 'Imitation Learning for Multi-turn LM Agents via On-policy Expert Corrections'."""
+
+
+cli.add_command(tasks)
+cli.add_command(rollout_cmd)
+cli.add_command(grade_cmd)
+cli.add_command(evaluate_cmd)
+
+if __name__ == "__main__":
+    cli()

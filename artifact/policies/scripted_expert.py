@@ -1,0 +1,153 @@
+"""A privileged scripted expert: it knows the gold patch and acts only through the tools, in the
+same XML format as any model, one short thought per step. It first checks the workspace and undoes
+whatever a student (or a perturbation) left, then explores (seeded variation), edits the buggy lines
+with str_replace, runs the failing tests and submits."""
+
+from __future__ import annotations
+
+import random
+import re
+import shlex
+from collections.abc import Generator
+
+from artifact.agent.actions import format_call
+from artifact.policies.base import EXPERT, Reply
+from artifact.runtime.base import WORKDIR
+from artifact.tasks.patches import Hunk, parse_patch
+from artifact.tasks.schema import Task
+
+Step = Generator[str, str, None]  # yields reply texts, receives the observation that followed
+
+_PHRASES = {
+    "status": ["First, check the state of the working tree.", "Let me see whether anything in the repository was already changed.",
+               "Check git status before touching anything."],
+    "restore": ["Some files were changed or added before; restore them so I start from a clean tree.",
+                "Undo the earlier modifications and remove stray files."],
+    "locate": ["Find where the relevant code lives.", "Search the source for the function named in the issue.",
+               "Locate the code involved in the failing behaviour."],
+    "view": ["Read the code around the suspicious logic.", "Open the relevant part of the file.",
+             "Look at the implementation."],
+    "reproduce": ["Reproduce the failure first.", "Run the failing test to see the error."],
+    "edit": ["This line is wrong; fix it.", "Correct the faulty logic here.", "Apply the fix to this code."],
+    "verify": ["Rerun the failing tests to confirm the fix.", "Check that the tests pass now."],
+    "submit": ["The fix works; submit.", "Tests pass, so I am done."],
+}
+
+
+def _last_observation(messages: list[dict]) -> str:
+    if messages and messages[-1]["role"] == "user" and len(messages) > 2:
+        return messages[-1]["content"]
+    return ""
+
+
+class ScriptedExpert:
+    def __init__(self, task: Task, seed: int = 0, workdir: str = WORKDIR):
+        self.task, self.workdir = task, workdir
+        self.rng = random.Random(f"scripted-expert:{task.instance_id}:{seed}")
+        self.name = "scripted-expert"
+        self.files = parse_patch(task.patch)
+        self._script: Step | None = None
+
+    def act(self, messages: list[dict]) -> Reply:
+        observation = _last_observation(messages)
+        try:
+            if self._script is None:
+                self._script = self._steps()
+                text = next(self._script)
+            else:
+                text = self._script.send(observation)
+        except StopIteration:
+            text = self._say("submit", "submit")
+        return Reply(text=text, author=EXPERT, model=self.name)
+
+    # -- the script ------------------------------------------------------------------------
+    def _say(self, phrase: str, tool: str, **arguments: str) -> str:
+        return format_call(tool, self.rng.choice(_PHRASES[phrase]), **arguments)
+
+    def _bash(self, phrase: str, command: str) -> str:
+        return self._say(phrase, "bash", command=command)
+
+    def _path(self, relative: str) -> str:
+        return f"{self.workdir}/{relative}"
+
+    def _steps(self) -> Step:
+        status = yield self._bash("status", "git status --short --untracked-files=all")
+        yield from self._restore(status)
+        yield from self._explore()
+        for file in self.files:
+            for hunk in file.hunks:
+                yield from self._edit(file.path, hunk)
+        tests = " ".join(shlex.quote(t) for t in self.task.FAIL_TO_PASS)
+        yield self._bash("verify", f"python -m pytest -q {tests}")
+        yield self._say("submit", "submit")
+
+    def _restore(self, status: str) -> Step:
+        tracked, untracked = [], []
+        for line in status.splitlines():
+            if len(line) < 4 or line.startswith("OBSERVATION") or line[2] != " ":
+                continue
+            code, path = line[:2], line[3:].strip()
+            if " -> " in path:  # a rename: restore the old name, drop the new one
+                old, new = path.split(" -> ", 1)
+                tracked.append(old)
+                untracked.append(new)
+            elif code == "??" or code.strip() == "A":
+                untracked.append(path)
+            else:
+                tracked.append(path)
+        if not tracked and not untracked:
+            return
+        if tracked and self.rng.random() < 0.5:
+            yield self._bash("status", "git diff")  # look at what was changed before undoing it
+        parts = ["git reset -q"]
+        if tracked:
+            parts.append("git checkout -q -- " + " ".join(map(shlex.quote, tracked)))
+        if untracked:
+            parts.append("rm -rf -- " + " ".join(map(shlex.quote, untracked)))
+        yield self._bash("restore", " && ".join(parts))
+
+    def _explore(self) -> Step:
+        first = self.files[0]
+        hunk = first.hunks[0]
+        target = self._search_term(hunk)
+        locate = self.rng.choice([
+            f"grep -rn {shlex.quote(target)} --include=*.py .",
+            "find . -name '*.py' -not -path './.git/*' | sort",
+            None,  # directory view through the editor
+        ])
+        steps: list[str] = []
+        if locate is None:
+            steps.append(self._say("locate", "str_replace_editor", command="view", path=self.workdir))
+        else:
+            steps.append(self._bash("locate", locate))
+        if self.rng.random() < 0.6:
+            tests = " ".join(shlex.quote(t) for t in self.task.FAIL_TO_PASS[:2])
+            steps.insert(self.rng.randint(0, 1), self._bash("reproduce", f"python -m pytest -q {tests}"))
+        if self.rng.random() < 0.5:
+            start = max(1, hunk.old_start - self.rng.randint(2, 12))
+            end = hunk.old_start + len(hunk.old_lines) + self.rng.randint(2, 12)
+            steps.append(self._say("view", "str_replace_editor", command="view",
+                                   path=self._path(first.path), view_range=f"[{start}, {end}]"))
+        else:
+            steps.append(self._say("view", "str_replace_editor", command="view", path=self._path(first.path)))
+        for step in steps:
+            yield step
+
+    def _search_term(self, hunk: Hunk) -> str:
+        function = self.task.meta.get("function")
+        if function:
+            return "def " + function.split(".")[-1]
+        for line in hunk.removed or hunk.old_lines:
+            words = re.findall(r"[A-Za-z_]\w{2,}", line)
+            if words:
+                return words[0]
+        return hunk.old_lines[0].strip() or "def "
+
+    def _edit(self, path: str, hunk: Hunk) -> Step:
+        arguments = dict(command="str_replace", path=self._path(path),
+                         old_str=hunk.old_text, new_str=hunk.new_text)
+        result = yield self._say("edit", "str_replace_editor", **arguments)
+        if "No replacement was performed" in result or "does not exist" in result:
+            # The file is not in the state the patch expects: reset it and edit again.
+            yield self._bash("restore", f"git checkout -q -- {shlex.quote(path)}")
+            yield self._say("edit", "str_replace_editor", **arguments)

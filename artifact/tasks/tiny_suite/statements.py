@@ -1,0 +1,77 @@
+"""Issue text for an injected bug, written only from what the failing tests observe: the call, the
+expected value and what happened. It never names the buggy line, file or the fix."""
+
+from __future__ import annotations
+
+import random
+import re
+
+_WHERE = re.compile(r"^\+\s+where (.+?) = (.+)$")
+_ASSERT = re.compile(r"^assert (.+?) == (.+)$")
+
+_TITLES = [
+    "`{call}` gives a wrong result",
+    "Wrong result from `{call}`",
+    "Unexpected behaviour of `{call}`",
+]
+_OPENINGS = [
+    "The test `{test}` fails on the current code:",
+    "After the latest changes `{test}` no longer passes:",
+    "I ran the test suite and `{test}` fails:",
+]
+
+
+def _frame(lines: list[str]) -> tuple[list[str], list[str]]:
+    """Split pytest's short traceback lines of the test frame into code lines and E-lines."""
+    code, errors = [], []
+    for line in lines:
+        if line.startswith("E "):
+            errors.append(line[1:].strip())
+        else:
+            text = line[1:] if line.startswith(">") else line
+            if text.strip():
+                code.append(text.rstrip())
+    return code, errors
+
+
+def _observed(failure: dict) -> tuple[str | None, str]:
+    """(the call, a sentence of what was expected and what happened)."""
+    code, errors = _frame(failure.get("lines", []))
+    message = failure.get("message", "").strip()
+    call = None
+    actual = expected = None
+    for err in errors:
+        where = _WHERE.match(err)
+        if where and call is None:
+            actual, call = where.group(1), where.group(2)
+    last = code[-1].strip() if code else ""
+    assertion = _ASSERT.match(last)
+    if assertion and call is None:
+        call = assertion.group(1)
+    if assertion:
+        expected = assertion.group(2)
+    if call and actual is not None and expected is not None:
+        return call, f"`{call}` returns `{actual}`, but `{expected}` is expected."
+    if call and expected is not None and message and not message.startswith("assert"):
+        return call, f"`{call}` should give `{expected}`, but it raises `{message.splitlines()[0]}`."
+    first = message.splitlines()[0] if message else "the test fails"
+    return call, f"It fails with: `{first}`."
+
+
+def write_statement(repo: str, failures: list[dict], rng: random.Random) -> str:
+    """An issue text for the failures of one task (the first few failing tests)."""
+    shown = failures[:3]
+    calls = []
+    parts = []
+    for failure in shown:
+        call, sentence = _observed(failure)
+        if call:
+            calls.append(call)
+        code, _ = _frame(failure.get("lines", []))
+        snippet = "\n".join(line.strip() for line in code[-3:]) or "(no source)"
+        opening = rng.choice(_OPENINGS).format(test=failure["nodeid"])
+        parts.append(f"{opening}\n\n```python\n{snippet}\n```\n\n{sentence}")
+    title = rng.choice(_TITLES).format(call=calls[0]) if calls else f"Test failures in `{repo}`"
+    more = len(failures) - len(shown)
+    tail = f"\n\n{more} more test(s) fail in a similar way." if more > 0 else ""
+    return f"{title}\n\n" + "\n\n".join(parts) + tail + "\n\nThe tests describe the intended behaviour; please fix the library."

@@ -1,0 +1,108 @@
+"""Runs INSIDE the sandbox during `oec tasks build`: applies each candidate mutation to its own
+copy of a repository and runs the real pytest suite in a forked child, so pytest is imported once
+per worker instead of once per mutation. Standard library + pytest only.
+
+usage: python validate_worker.py JOBS.json RESULTS.jsonl
+"""
+
+import json
+import os
+import signal
+import sys
+import time
+
+import pytest
+
+sys.dont_write_bytecode = True  # stale bytecode across mutations would corrupt results
+
+
+class FailureCollector:
+    """Records, per failing test, the crash message and the lines of the test's own frame."""
+
+    def __init__(self):
+        self.failures = []
+
+    def pytest_runtest_logreport(self, report):
+        if not report.failed:
+            return
+        entry = {"nodeid": report.nodeid, "when": report.when, "message": "", "lines": []}
+        longrepr = report.longrepr
+        crash = getattr(longrepr, "reprcrash", None)
+        if crash is not None:
+            entry["message"] = crash.message
+        traceback = getattr(longrepr, "reprtraceback", None)
+        entries = getattr(traceback, "reprentries", None) or []
+        if entries:
+            entry["lines"] = list(getattr(entries[0], "lines", []) or [])
+        self.failures.append(entry)
+
+
+def run_one(repo, job, timeout, log_path):
+    target = os.path.join(repo, job["path"]) if job.get("path") else None
+    original = None
+    if target is not None:
+        with open(target, encoding="utf-8") as fh:
+            original = fh.read()
+        with open(target, "w", encoding="utf-8") as fh:
+            fh.write(job["source"])
+    details_path = log_path + ".json"
+    start = time.time()
+    pid = os.fork()
+    if pid == 0:  # child: run pytest with output into the log file
+        try:
+            os.chdir(repo)
+            fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            os.dup2(fd, 1)
+            os.dup2(fd, 2)
+            sys.path.insert(0, repo)
+            collector = FailureCollector()
+            code = pytest.main(["-rA", "--tb=short", "-p", "no:cacheprovider", "-q"], plugins=[collector])
+            with open(details_path, "w", encoding="utf-8") as fh:
+                json.dump(collector.failures, fh)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(int(code))
+        except BaseException:
+            os._exit(99)
+    timed_out = False
+    status = 0
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.time() - start > timeout:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            timed_out = True
+            break
+        time.sleep(0.005)
+    if original is not None:
+        with open(target, "w", encoding="utf-8") as fh:
+            fh.write(original)
+    exit_code = -1 if timed_out else os.waitstatus_to_exitcode(status)
+    with open(log_path, encoding="utf-8", errors="replace") as fh:
+        log = fh.read()
+    failures = []
+    if os.path.exists(details_path):
+        with open(details_path, encoding="utf-8") as fh:
+            failures = json.load(fh)
+        os.unlink(details_path)
+    return {"id": job["id"], "exit_code": exit_code, "timed_out": timed_out, "log": log,
+            "failures": failures, "seconds": round(time.time() - start, 4)}
+
+
+def main():
+    jobs_path, results_path = sys.argv[1], os.path.abspath(sys.argv[2])
+    with open(jobs_path, encoding="utf-8") as fh:
+        spec = json.load(fh)
+    repo = os.path.abspath(spec["repo"])
+    log_path = os.path.join(os.path.dirname(results_path), "run.log")
+    with open(results_path, "w", encoding="utf-8") as out:
+        for job in spec["jobs"]:
+            result = run_one(repo, job, spec["timeout"], log_path)
+            out.write(json.dumps(result) + "\n")
+            out.flush()
+
+
+if __name__ == "__main__":
+    main()
