@@ -1,0 +1,118 @@
+import json
+
+from artifact.agent.actions import format_call
+from artifact.agent.loop import AgentConfig, run_agent
+from artifact.agent.trajectory import Trajectory
+from artifact.policies.base import PolicyError, Reply
+from artifact.policies.schedules import fixed, never
+from artifact.policies.switching import SwitchingPolicy
+from artifact.runtime.base import CommandResult
+from artifact.tasks.schema import Task
+
+TASK = Task("t1", "r", "c", "", "", ["tests/test_a.py::test_x"], [], "Something is broken.", "1", repo_path="x")
+
+
+class FakeSession:
+    workdir = "/testbed"
+
+    def __init__(self):
+        self.commands = []
+
+    def run(self, command, timeout=None):
+        self.commands.append(command)
+        return CommandResult(output=f"ran {command}\n", exit_code=0, seconds=0.01)
+
+    def apply_patch(self, patch):
+        return CommandResult("", 0)
+
+    def diff(self):
+        return "diff --git a/x b/x\n"
+
+    def close(self):
+        pass
+
+
+class Scripted:
+    """Replies from a fixed list, then repeats the last one."""
+
+    def __init__(self, replies, name="fake"):
+        self.replies, self.name, self.i = replies, name, 0
+
+    def act(self, messages):
+        reply = self.replies[min(self.i, len(self.replies) - 1)]
+        self.i += 1
+        if isinstance(reply, Exception):
+            raise reply
+        return Reply(reply, "?", self.name, prompt_tokens=10, completion_tokens=5)
+
+
+LS = format_call("bash", "look", command="ls")
+SUBMIT = format_call("submit", "done")
+
+
+def run(policy, tmp_path, **config):
+    record = Trajectory("t1", "test", 0)
+    path = tmp_path / "traj.json"
+    run_agent(TASK, FakeSession(), policy, record, AgentConfig(**config), save_to=path)
+    return record, json.loads(path.read_text())
+
+
+def test_submit_after_switch_records_authors_and_switch_index(tmp_path):
+    policy = SwitchingPolicy(Scripted([LS]), Scripted([LS, SUBMIT]), fixed(2).bind("t1", 0))
+    record, saved = run(policy, tmp_path)
+    assert record.exit_status == "submitted"
+    authors = [m["author"] for m in record.assistant_messages()]
+    assert authors == ["student", "student", "expert", "expert"]
+    assert record.switch_index == 2
+    assert saved["switch_index"] == 2 and saved["exit_status"] == "submitted"
+    assert saved["patch"].startswith("diff --git")
+    assert all("elided" in m for m in saved["messages"] if m["role"] == "assistant")
+
+
+def test_student_that_submits_before_k_gives_only_student_turns(tmp_path):
+    policy = SwitchingPolicy(Scripted([LS, SUBMIT]), Scripted([LS]), fixed(10).bind("t1", 0))
+    record, _ = run(policy, tmp_path)
+    assert {m["author"] for m in record.assistant_messages()} == {"student"}
+    assert record.switch_index is None
+
+
+def test_consecutive_format_errors_end_the_rollout(tmp_path):
+    policy = SwitchingPolicy(Scripted(["no call here"]), None, never().bind("t1", 0))
+    record, _ = run(policy, tmp_path, max_format_errors=3)
+    assert record.exit_status == "format_error"
+    observations = [m for m in record.messages if m.get("observation_type") == "format_error"]
+    assert len(observations) == 3
+
+
+def test_a_good_reply_resets_the_format_error_count(tmp_path):
+    policy = SwitchingPolicy(Scripted(["bad", "bad", LS, "bad", "bad", SUBMIT]), None, never().bind("t1", 0))
+    record, _ = run(policy, tmp_path, max_format_errors=3)
+    assert record.exit_status == "submitted"
+
+
+def test_call_limit_per_policy(tmp_path):
+    policy = SwitchingPolicy(Scripted([LS]), None, never().bind("t1", 0), call_limit=4)
+    record, _ = run(policy, tmp_path)
+    assert record.exit_status == "call_limit"
+    assert len(record.assistant_messages()) == 4
+
+
+def test_policy_error_is_a_runtime_error(tmp_path):
+    policy = SwitchingPolicy(Scripted([LS, PolicyError("endpoint down")]), None, never().bind("t1", 0))
+    record, _ = run(policy, tmp_path)
+    assert record.exit_status == "runtime_error"
+    assert "endpoint down" in record.error
+
+
+def test_wall_time_limit(tmp_path):
+    policy = SwitchingPolicy(Scripted([LS]), None, never().bind("t1", 0))
+    record, _ = run(policy, tmp_path, wall_time_limit=0.0)
+    assert record.exit_status == "timeout"
+
+
+def test_observations_are_elided_in_requests_but_kept_in_the_record(tmp_path):
+    policy = SwitchingPolicy(Scripted([LS] * 8 + [SUBMIT]), None, never().bind("t1", 0))
+    record, _ = run(policy, tmp_path)
+    last = record.assistant_messages()[-1]
+    assert len(last["elided"]) == 3
+    assert all(record.messages[i]["content"].startswith("OBSERVATION") for i in last["elided"])
