@@ -43,7 +43,7 @@ def source_digest() -> str:
     """Fingerprint of everything the suite is built from; a changed input rebuilds the suite."""
     h = hashlib.sha256(SUITE_VERSION.encode())
     here = Path(__file__).parent
-    inputs = sorted(REPOS_DIR.rglob("*")) + sorted(here.glob("*.py")) + [here.parent / "mutations.py"]
+    inputs = sorted(REPOS_DIR.rglob("*")) + sorted(here.glob("*.py")) + sorted(here.parent.glob("mutation*.py"))
     for path in inputs:
         if path.is_file() and "__pycache__" not in path.parts:
             h.update(str(path.relative_to(here.parent)).encode())
