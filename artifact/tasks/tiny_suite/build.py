@@ -25,8 +25,10 @@ from artifact.tasks.tiny_suite.statements import write_statement
 
 REPOS_DIR = Path(__file__).parent / "repos"
 VERIFIED_ONLY = ("statskit",)  # never seen in training: the held-out repository
-HELD_OUT_FRACTION = 0.2  # share of each training repository's functions kept for verified
-MAX_PER_FUNCTION = 6  # candidates validated per function, so no function dominates the suite
+HELD_OUT_FRACTION = 0.15  # share of each training repository's functions kept for verified
+# Candidates validated per function, so no function dominates the suite (~94% become tasks).
+MAX_PER_FUNCTION = 5
+MAX_PER_FUNCTION_VERIFIED_ONLY = 2  # the held-out repository needs fewer tasks
 MIN_FAIL, MAX_FAIL = 1, 5
 SUITE_VERSION = "1"
 
@@ -112,7 +114,8 @@ def build_suite(out: str | Path, seed: int = 0, workers: int = 2, force: bool = 
     for repo in repo_names():
         bare = out / "repos" / f"{repo}.git"
         clean_sha = gitstore.init_bare_repo(REPOS_DIR / repo, bare)
-        pool = candidates(repo, seed)
+        cap = MAX_PER_FUNCTION_VERIFIED_ONLY if repo in VERIFIED_ONLY else MAX_PER_FUNCTION
+        pool = candidates(repo, seed, cap)
         results = run_validation(REPOS_DIR / repo, pool, workers=workers, config=sandbox,
                                  unsafe_no_sandbox=unsafe_no_sandbox, progress=progress, label=repo)
         clean = parse_status_map(results["clean"]["log"])

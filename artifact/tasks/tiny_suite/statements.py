@@ -1,5 +1,5 @@
-"""Issue text for an injected bug, written only from what the failing tests observe: the call, the
-expected value and what happened. It never names the buggy line, file or the fix."""
+"""Issue text for an injected bug, written only from what the failing tests observe: the test, the
+call, the expected value and what happened. It never names the buggy line, file or the fix."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import re
 
 _WHERE = re.compile(r"^\+\s+where (.+?) = (.+)$")
 _ASSERT = re.compile(r"^assert (.+?) == (.+)$")
+_CARETS = re.compile(r"^[\s^~]+$")
 
 _TITLES = [
     "`{call}` gives a wrong result",
@@ -29,7 +30,7 @@ def _frame(lines: list[str]) -> tuple[list[str], list[str]]:
             errors.append(line[1:].strip())
         else:
             text = line[1:] if line.startswith(">") else line
-            if text.strip():
+            if text.strip() and not _CARETS.match(text):
                 code.append(text.rstrip())
     return code, errors
 
@@ -38,40 +39,42 @@ def _observed(failure: dict) -> tuple[str | None, str]:
     """(the call, a sentence of what was expected and what happened)."""
     code, errors = _frame(failure.get("lines", []))
     message = failure.get("message", "").strip()
-    call = None
-    actual = expected = None
+    call = actual = expected = None
     for err in errors:
         where = _WHERE.match(err)
         if where and call is None:
             actual, call = where.group(1), where.group(2)
-    last = code[-1].strip() if code else ""
-    assertion = _ASSERT.match(last)
-    if assertion and call is None:
-        call = assertion.group(1)
+    assertion = _ASSERT.match(code[-1].strip()) if code else None
     if assertion:
+        call = call or assertion.group(1)
         expected = assertion.group(2)
+    first = message.splitlines()[0] if message else "the test fails"
     if call and actual is not None and expected is not None:
         return call, f"`{call}` returns `{actual}`, but `{expected}` is expected."
-    if call and expected is not None and message and not message.startswith("assert"):
-        return call, f"`{call}` should give `{expected}`, but it raises `{message.splitlines()[0]}`."
-    first = message.splitlines()[0] if message else "the test fails"
+    if call and expected is not None and not message.startswith("assert"):
+        return call, f"`{call}` should give `{expected}`, but it fails with `{first}`."
     return call, f"It fails with: `{first}`."
 
 
 def write_statement(repo: str, failures: list[dict], rng: random.Random) -> str:
     """An issue text for the failures of one task (the first few failing tests)."""
     shown = failures[:3]
-    calls = []
-    parts = []
+    calls, parts = [], []
     for failure in shown:
         call, sentence = _observed(failure)
         if call:
             calls.append(call)
-        code, _ = _frame(failure.get("lines", []))
-        snippet = "\n".join(line.strip() for line in code[-3:]) or "(no source)"
+        source = failure.get("source", "").strip("\n")
+        if not source:
+            code, _ = _frame(failure.get("lines", []))
+            source = "\n".join(line.strip() for line in code[-3:])
         opening = rng.choice(_OPENINGS).format(test=failure["nodeid"])
-        parts.append(f"{opening}\n\n```python\n{snippet}\n```\n\n{sentence}")
-    title = rng.choice(_TITLES).format(call=calls[0]) if calls else f"Test failures in `{repo}`"
+        parts.append(f"{opening}\n\n```python\n{source}\n```\n\n{sentence}")
+    if calls:
+        title = rng.choice(_TITLES).format(call=calls[0])
+    else:
+        title = f"`{failures[0]['nodeid'].split('::')[-1]}` fails" if failures else f"Failures in `{repo}`"
     more = len(failures) - len(shown)
     tail = f"\n\n{more} more test(s) fail in a similar way." if more > 0 else ""
-    return f"{title}\n\n" + "\n\n".join(parts) + tail + "\n\nThe tests describe the intended behaviour; please fix the library."
+    return (f"{title}\n\n" + "\n\n".join(parts) + tail
+            + "\n\nThe tests describe the intended behaviour; please fix the library.")

@@ -5,6 +5,7 @@ per worker instead of once per mutation. Standard library + pytest only.
 usage: python validate_worker.py JOBS.json RESULTS.jsonl
 """
 
+import inspect
 import json
 import os
 import signal
@@ -21,11 +22,20 @@ class FailureCollector:
 
     def __init__(self):
         self.failures = []
+        self.sources = {}
+
+    def pytest_runtest_setup(self, item):
+        # The whole test function goes into the issue text: it is observable behaviour.
+        try:
+            self.sources[item.nodeid] = inspect.getsource(item.function)
+        except (OSError, TypeError, AttributeError):
+            pass
 
     def pytest_runtest_logreport(self, report):
         if not report.failed:
             return
-        entry = {"nodeid": report.nodeid, "when": report.when, "message": "", "lines": []}
+        entry = {"nodeid": report.nodeid, "when": report.when, "message": "", "lines": [],
+                 "source": self.sources.get(report.nodeid, "")}
         longrepr = report.longrepr
         crash = getattr(longrepr, "reprcrash", None)
         if crash is not None:
