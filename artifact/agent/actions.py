@@ -41,10 +41,8 @@ class ToolCall:
 
 def _strip_one_newline(value: str) -> str:
     # The format puts values on their own lines; one leading/trailing newline is layout, not data.
-    if value.startswith("\n"):
-        value = value[1:]
-    if value.endswith("\n"):
-        value = value[:-1]
+    value = value.removeprefix("\n")
+    value = value.removesuffix("\n")
     return value
 
 

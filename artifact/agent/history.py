@@ -17,6 +17,7 @@ def model_view(messages: list[dict], keep_last: int = KEEP_LAST_OBSERVATIONS) ->
     for i, message in enumerate(messages):
         content = message["content"]
         if i in hidden:
-            content = ELIDED_OBSERVATION.format(n=content.count("\n") + 1)
+            lines = message.get("lines") or content.count("\n") + 1
+            content = ELIDED_OBSERVATION.format(n=lines)
         view.append({"role": message["role"], "content": content})
     return view, elided

@@ -50,10 +50,10 @@ def run_agent(task: Task, session: Session, policy: Policy, record: Trajectory,
         {"role": "user", "content": instance_message(task, session.workdir), "kind": "instance"},
     ]
 
-    def save() -> None:
+    def save(durable: bool = False) -> None:
         record.seconds = time.time() - record.started_at
         if save_to is not None:
-            record.save(save_to)
+            record.save(save_to, durable=durable)
 
     save()
     try:
@@ -64,7 +64,7 @@ def run_agent(task: Task, session: Session, policy: Policy, record: Trajectory,
         record.patch = session.diff()  # every exit submits the workspace as it is, like SWE-agent
     except Exception as exc:  # noqa: BLE001 - a broken workspace ends as runtime_error
         record.exit_status, record.error = "runtime_error", f"diff failed: {exc}"
-    save()
+    save(durable=True)
     return record
 
 
@@ -113,5 +113,6 @@ def _steps(session: Session, policy: Policy, record: Trajectory, config: AgentCo
 
 
 def _observe(record: Trajectory, content: str, kind: str = "observation", **extra) -> None:
+    # The line count is stored so that eliding old observations later costs nothing.
     record.messages.append({"role": "user", "content": content, "kind": "observation",
-                            "observation_type": kind, **extra})
+                            "observation_type": kind, "lines": content.count("\n") + 1, **extra})

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 EXIT_STATUSES = ("submitted", "call_limit", "context_limit", "format_error", "timeout", "runtime_error")
@@ -42,8 +42,9 @@ class Trajectory:
     def assistant_messages(self) -> list[dict]:
         return [m for m in self.messages if m["role"] == "assistant"]
 
-    def save(self, path: str | Path) -> None:
-        write_json_atomic(path, asdict(self))
+    def save(self, path: str | Path, durable: bool = False) -> None:
+        # A shallow dict (no deep copy) and compact JSON keep the per-step save cheap.
+        write_json_atomic(path, {f.name: getattr(self, f.name) for f in fields(self)}, durable=durable)
 
     @classmethod
     def load(cls, path: str | Path) -> Trajectory:
@@ -52,16 +53,19 @@ class Trajectory:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
-def write_json_atomic(path: str | Path, data: object) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename: readers never see half."""
+def write_json_atomic(path: str | Path, data: object, durable: bool = True, indent: int | None = None) -> None:
+    """Write to a temporary file in the same folder, then rename: readers never see half a file,
+    and a killed process leaves the previous version. `durable` also fsyncs (power loss)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=1)
-            fh.flush()
-            os.fsync(fh.fileno())
+            # json.dumps uses the C encoder; json.dump to a file falls back to the slow Python one.
+            fh.write(json.dumps(data, indent=indent, separators=None if indent else (",", ":")))
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -9,7 +9,13 @@ import click
 from rich.console import Console
 
 from artifact.agent.loop import AgentConfig
-from artifact.cli.common import check_policy, expert_factory, local_runtime, progress_bar, unsafe_option
+from artifact.cli.common import (
+    check_policy,
+    expert_factory,
+    local_runtime,
+    progress_bar,
+    unsafe_option,
+)
 from artifact.evaluate.evaluate import evaluate
 from artifact.tasks.schema import load_tasks
 

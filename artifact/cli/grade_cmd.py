@@ -57,5 +57,5 @@ def grade_cmd(tasks_file: Path, predictions: Path, out: Path, unsafe_no_sandbox:
     report = {"total_instances": len(instances), "resolved_instances": len(resolved),
               "resolved_ids": resolved, "unresolved_ids": sorted(set(instances) - set(resolved)),
               "instances": instances}
-    write_json_atomic(out, report)
+    write_json_atomic(out, report, indent=1)
     Console().print(f"resolved {len(resolved)}/{len(instances)}; report: {out}")

@@ -9,9 +9,9 @@ import click
 from rich.console import Console
 from rich.panel import Panel
 
+from artifact.agent.loop import AgentConfig
 from artifact.cli.common import check_policy, expert_factory, local_runtime, unsafe_option
 from artifact.generation.runner import RolloutJob, run_one
-from artifact.agent.loop import AgentConfig
 from artifact.tasks.schema import find_task, load_tasks
 
 

@@ -32,7 +32,7 @@ def evaluate(tasks: list[Task], make_policy: PolicyFactory, runtime: Runtime, ou
     write_predictions(records, out_dir / "predictions.jsonl", model_name)
     report = summarize(records, model_name)
     report["seconds"] = round(time.time() - start, 2)
-    write_json_atomic(out_dir / "report.json", report)
+    write_json_atomic(out_dir / "report.json", report, indent=1)
     return report
 
 

@@ -55,7 +55,7 @@ def run_one(job: RolloutJob, make_policy: PolicyFactory, runtime: Runtime, confi
         session = runtime.start(job.task)
     except Exception as exc:  # noqa: BLE001 - a task whose workspace cannot start is recorded
         record.exit_status, record.error = "runtime_error", f"runtime start failed: {exc}"
-        record.save(job.path)
+        record.save(job.path, durable=True)
     else:
         try:
             policy = make_policy(job.task, job.seed, session.workdir)
@@ -67,7 +67,7 @@ def run_one(job: RolloutJob, make_policy: PolicyFactory, runtime: Runtime, confi
     if grade:
         result = grade_patch(job.task, record.patch, runtime, job.log_path, model_name=job.strategy)
         record.report = result.report
-        record.save(job.path)
+        record.save(job.path, durable=True)
     return record
 
 
@@ -77,7 +77,13 @@ class RunStats:
     resolved: int = 0
     errors: int = 0
     skipped: int = 0
+    tokens: int = 0
     started: float = 0.0
+
+    @property
+    def tokens_per_second(self) -> float:
+        elapsed = time.time() - self.started
+        return self.tokens / elapsed if elapsed > 0 else 0.0
 
 
 def run_jobs(jobs: list[RolloutJob], make_policy: PolicyFactory, runtime: Runtime,
@@ -101,6 +107,8 @@ def run_jobs(jobs: list[RolloutJob], make_policy: PolicyFactory, runtime: Runtim
             stats.done += 1
             stats.resolved += int(record.resolved)
             stats.errors += int(record.exit_status == "runtime_error")
+            stats.tokens += sum(m.get("prompt_tokens", 0) + m.get("completion_tokens", 0)
+                                for m in record.assistant_messages())
             if on_progress:
                 on_progress(stats)
 

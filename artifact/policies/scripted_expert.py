@@ -130,7 +130,7 @@ class ScriptedExpert:
                                    path=self._path(first.path), view_range=f"[{start}, {end}]"))
         else:
             steps.append(self._say("view", "str_replace_editor", command="view", path=self._path(first.path)))
-        for step in steps:
+        for step in steps:  # noqa: UP028 - `yield from` a list cannot receive the observations we send
             yield step
 
     def _search_term(self, hunk: Hunk) -> str:
@@ -144,8 +144,8 @@ class ScriptedExpert:
         return hunk.old_lines[0].strip() or "def "
 
     def _edit(self, path: str, hunk: Hunk) -> Step:
-        arguments = dict(command="str_replace", path=self._path(path),
-                         old_str=hunk.old_text, new_str=hunk.new_text)
+        arguments = {"command": "str_replace", "path": self._path(path),
+                     "old_str": hunk.old_text, "new_str": hunk.new_text}
         result = yield self._say("edit", "str_replace_editor", **arguments)
         if "No replacement was performed" in result or "does not exist" in result:
             # The file is not in the state the patch expects: reset it and edit again.

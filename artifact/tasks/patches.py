@@ -39,9 +39,9 @@ def parse_patch(patch: str) -> list[FilePatch]:
     for line in patch.splitlines():
         if line.startswith("+++ "):
             path = line[4:].strip()
-            files.append(FilePatch(path[2:] if path.startswith("b/") else path))
+            files.append(FilePatch(path.removeprefix("b/")))
             hunk = None
-        elif line.startswith("--- ") or line.startswith("diff --git") or line.startswith("index "):
+        elif line.startswith(("--- ", "diff --git", "index ")):
             hunk = None
         elif (m := _HUNK.match(line)) and files:
             hunk = Hunk(int(m.group(1)))

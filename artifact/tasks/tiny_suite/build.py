@@ -20,8 +20,8 @@ from artifact.tasks.mutations import Mutation, enumerate_mutations
 from artifact.tasks.patches import parse_patch
 from artifact.tasks.schema import Task, write_tasks
 from artifact.tasks.tiny_suite import gitstore
-from artifact.tasks.tiny_suite.validation import run_validation
 from artifact.tasks.tiny_suite.statements import write_statement
+from artifact.tasks.tiny_suite.validation import run_validation
 
 REPOS_DIR = Path(__file__).parent / "repos"
 VERIFIED_ONLY = ("statskit",)  # never seen in training: the held-out repository
@@ -157,7 +157,7 @@ def build_suite(out: str | Path, seed: int = 0, workers: int = 2, force: bool = 
         "suite": "tiny", "seed": seed, "source_digest": digest, "seconds": seconds,
         "counts": dict(sorted(counts.items())), "verified_only_repos": list(VERIFIED_ONLY),
         "held_out_fraction": HELD_OUT_FRACTION,
-    })
+    }, indent=1)
     return BuildSummary(out, dict(sorted(counts.items())), seconds)
 
 

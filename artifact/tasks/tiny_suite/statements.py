@@ -29,7 +29,7 @@ def _frame(lines: list[str]) -> tuple[list[str], list[str]]:
         if line.startswith("E "):
             errors.append(line[1:].strip())
         else:
-            text = line[1:] if line.startswith(">") else line
+            text = line.removeprefix(">")
             if text.strip() and not _CARETS.match(text):
                 code.append(text.rstrip())
     return code, errors

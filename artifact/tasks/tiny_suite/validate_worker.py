@@ -72,7 +72,7 @@ def run_one(repo, job, timeout, log_path):
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(int(code))
-        except BaseException:
+        except BaseException:  # noqa: BLE001 - a forked child must never return into the parent's loop
             os._exit(99)
     timed_out = False
     status = 0

@@ -1,0 +1,39 @@
+"""Build the student or expert of a rollout from a command-line spec: `scripted` (the privileged
+expert), an http(s) URL (any OpenAI-compatible endpoint: `http://host:port/v1#model`), or a local
+model folder (transformers, optionally with a LoRA adapter inside)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+from artifact.policies.base import Policy
+from artifact.policies.scripted_expert import ScriptedExpert
+from artifact.tasks.schema import Task
+
+RolePolicy = Callable[[Task, int, str], Policy]
+
+
+def rollout_seed(instance_id: str, seed: int) -> int:
+    """A per-rollout sampling seed, stable across runs and machines."""
+    return int.from_bytes(hashlib.sha256(f"{instance_id}:{seed}".encode()).digest()[:4], "big")
+
+
+def role_policy(spec: str, role: str, temperature: float = 0.0, top_p: float = 1.0,
+                max_new_tokens: int = 512) -> RolePolicy:
+    if spec == "scripted":
+        if role != "expert":
+            raise ValueError("`scripted` is a privileged expert; a student must be a model folder or URL")
+        return lambda task, seed, workdir: ScriptedExpert(task, seed, workdir)
+    if spec.startswith(("http://", "https://")):
+        from artifact.policies.openai_policy import OpenAIPolicy
+
+        shared = OpenAIPolicy.from_url(spec, temperature=temperature, top_p=top_p,
+                                       max_tokens=max_new_tokens, author=role)
+        return lambda task, seed, workdir: shared  # stateless and thread-safe: one client for all
+    from artifact.policies.hf import HFModel, HFPolicy
+
+    model = HFModel(spec)
+    return lambda task, seed, workdir: HFPolicy(model, temperature=temperature, top_p=top_p,
+                                                seed=rollout_seed(task.instance_id, seed),
+                                                max_new_tokens=max_new_tokens, author=role)

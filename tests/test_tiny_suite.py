@@ -1,0 +1,102 @@
+"""The built tiny suite: sizes, splits, validation rechecked through the full grading path, and
+the scripted expert solving tasks from a clean and from a damaged start, all in the real sandbox."""
+
+import json
+import random
+
+import pytest
+
+from artifact.agent.loop import AgentConfig
+from artifact.cli.common import expert_factory, local_runtime
+from artifact.generation.runner import RolloutJob, run_one
+from artifact.grading.grade import grade_patch
+from artifact.tasks.schema import load_tasks
+from artifact.tasks.tiny_suite.build import VERIFIED_ONLY, build_suite, candidates
+
+
+@pytest.fixture(scope="module")
+def splits(tiny_suite):
+    return {s: load_tasks(tiny_suite / f"{s}.jsonl") for s in ("train", "verified")}
+
+
+def test_sizes_and_held_out_repository(splits):
+    train, verified = splits["train"], splits["verified"]
+    assert len(train) >= 300
+    assert len(verified) >= 100
+    train_repos = {t.repo for t in train}
+    verified_repos = {t.repo for t in verified}
+    assert {f"oec-tiny/{r}" for r in VERIFIED_ONLY} <= verified_repos - train_repos
+    train_functions = {(t.repo, t.meta["function"]) for t in train}
+    assert not train_functions & {(t.repo, t.meta["function"]) for t in verified}
+
+
+def test_every_task_fails_one_to_five_tests_and_kinds_vary(splits):
+    tasks = splits["train"] + splits["verified"]
+    assert all(1 <= len(t.FAIL_TO_PASS) <= 5 for t in tasks)
+    assert all(not set(t.FAIL_TO_PASS) & set(t.PASS_TO_PASS) for t in tasks)
+    assert len({t.meta["kind"] for t in tasks}) >= 6
+
+
+def test_issue_text_never_shows_the_fix(splits):
+    for task in splits["train"][:200]:
+        added = [line[1:].strip() for line in task.patch.splitlines()
+                 if line.startswith("+") and not line.startswith("+++")]
+        statement = task.problem_statement
+        assert task.meta["file"] not in statement
+        for line in added:
+            if len(line) > 12 and not line.startswith(("return", "#", '"""')):
+                assert line not in statement, (task.instance_id, line)
+
+
+def test_rebuild_with_identical_inputs_is_cached(tiny_suite):
+    summary = build_suite(tiny_suite, seed=0)
+    assert summary.cached
+
+
+def test_candidate_sampling_is_deterministic():
+    assert [m.mutated for m in candidates("ledger", 3)] == [m.mutated for m in candidates("ledger", 3)]
+    assert [m.mutated for m in candidates("ledger", 3)] != [m.mutated for m in candidates("ledger", 4)]
+
+
+def test_sample_rechecked_through_grading(tiny_suite, splits, tmp_path):
+    tasks = random.Random(0).sample(splits["train"] + splits["verified"], 4)
+    runtime = local_runtime(tiny_suite / "train.jsonl", unsafe=False)
+    for task in tasks:
+        gold = grade_patch(task, task.patch, runtime, tmp_path / f"{task.instance_id}.gold.log")
+        empty = grade_patch(task, "", runtime, tmp_path / f"{task.instance_id}.empty.log")
+        assert gold.resolved, gold.report
+        assert not empty.resolved
+        assert set(empty.report["tests_status"]["FAIL_TO_PASS"]["failure"]) == set(task.FAIL_TO_PASS)
+
+
+def test_wrong_patch_and_edited_tests_do_not_resolve(tiny_suite, splits, tmp_path):
+    task = splits["verified"][0]
+    runtime = local_runtime(tiny_suite / "verified.jsonl", unsafe=False)
+    test_file = task.FAIL_TO_PASS[0].split("::")[0]
+    # Deleting the failing test file must not count as a fix: grading restores the tests.
+    session = runtime.start(task)
+    try:
+        session.run(f"rm {test_file}")
+        cheat = session.diff()
+    finally:
+        session.close()
+    assert not grade_patch(task, cheat, runtime, tmp_path / "cheat.log").resolved
+    assert not grade_patch(task, "not a patch", runtime, tmp_path / "garbage.log").resolved
+
+
+@pytest.mark.parametrize("perturb", [False, True])
+def test_scripted_expert_resolves_tasks(tiny_suite, splits, tmp_path, perturb):
+    tasks = random.Random(1).sample(splits["verified"], 3)
+    runtime = local_runtime(tiny_suite / "verified.jsonl", unsafe=False)
+    for task in tasks:
+        path = tmp_path / f"{task.instance_id}.json"
+        record = run_one(RolloutJob(task, "eval", 0, path), expert_factory(perturb), runtime, AgentConfig())
+        assert record.exit_status == "submitted"
+        assert record.resolved, record.report
+        saved = json.loads(path.read_text())
+        assert saved["report"]["resolved"]
+        authors = [m["author"] for m in saved["messages"] if m["role"] == "assistant"]
+        if perturb:
+            assert authors[0] == "student" and saved["switch_index"] >= 2
+        else:
+            assert set(authors) == {"expert"} and saved["switch_index"] == 0
