@@ -9,6 +9,7 @@ from artifact.cli.evaluate_cmd import evaluate_cmd
 from artifact.cli.generate_cmd import generate_cmd
 from artifact.cli.grade_cmd import grade_cmd
 from artifact.cli.rollout_cmd import rollout_cmd
+from artifact.cli.serve_cmd import serve_cmd
 from artifact.cli.tasks_cmd import tasks
 
 
@@ -23,6 +24,7 @@ cli.add_command(rollout_cmd)
 cli.add_command(grade_cmd)
 cli.add_command(evaluate_cmd)
 cli.add_command(generate_cmd)
+cli.add_command(serve_cmd)
 
 if __name__ == "__main__":
     cli()
