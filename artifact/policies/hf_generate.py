@@ -3,12 +3,19 @@ output does not depend on which other rows share its batch."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
-from transformers import LogitsProcessor, LogitsProcessorList, StoppingCriteria
+from transformers import (
+    LogitsProcessor,
+    LogitsProcessorList,
+    StoppingCriteria,
+    StoppingCriteriaList,
+)
 
 STOP_TEXT = "</function>"
+Decode = Callable[[list[int], bool], str]  # (ids, skip_special_tokens) -> text
 _TAIL_TOKENS = 32  # a stop string of 11 characters spans at most ~12 byte-level tokens
 
 
@@ -29,9 +36,9 @@ class StopAfterText(StoppingCriteria):
     """Per row: done once the generated part (never the prompt, which holds earlier calls) contains
     the stop text, or ends with an end-of-sequence token. Records where each row ended."""
 
-    def __init__(self, tokenizer, prompt_len: int, rows: int, eos_ids: set[int],
+    def __init__(self, decode: Decode, prompt_len: int, rows: int, eos_ids: set[int],
                  stop_text: str = STOP_TEXT):
-        self.tokenizer, self.prompt_len, self.stop_text = tokenizer, prompt_len, stop_text
+        self.decode, self.prompt_len, self.stop_text = decode, prompt_len, stop_text
         self.eos_ids = eos_ids
         self.ended_at: list[int | None] = [None] * rows  # sequence length when the row finished
 
@@ -45,7 +52,7 @@ class StopAfterText(StoppingCriteria):
             if int(ids[-1]) in self.eos_ids:
                 self.ended_at[row] = length
                 continue
-            tail = self.tokenizer.decode(ids[start:].tolist(), skip_special_tokens=False)
+            tail = self.decode(ids[start:].tolist(), False)
             if self.stop_text in tail:
                 self.ended_at[row] = length
         done = [ended is not None for ended in self.ended_at]
@@ -87,14 +94,14 @@ class RowOutput:
     text: str  # decoded, trimmed after the stop text, end-of-sequence token removed
 
 
-def generate_batch(model, tokenizer, prompts: list[list[int]], sampling: Sampling,
+def generate_batch(model, decode: Decode, prompts: list[list[int]], sampling: Sampling,
                    seeds: list[int | None], eos_ids: set[int], pad_id: int) -> list[RowOutput]:
     """Left-pad the prompts, call generate once, split the result per row."""
     width = max(len(p) for p in prompts)
     device = next(model.parameters()).device
     input_ids = torch.tensor([[pad_id] * (width - len(p)) + p for p in prompts], device=device)
     attention = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts], device=device)
-    stop = StopAfterText(tokenizer, width, len(prompts), eos_ids)
+    stop = StopAfterText(decode, width, len(prompts), eos_ids)
     processors = LogitsProcessorList()
     if not sampling.greedy:
         processors.append(RowSampler([s or 0 for s in seeds], sampling.temperature, sampling.top_p))
@@ -102,7 +109,7 @@ def generate_batch(model, tokenizer, prompts: list[list[int]], sampling: Samplin
         out = model.generate(
             input_ids=input_ids, attention_mask=attention, max_new_tokens=sampling.max_new_tokens,
             do_sample=False, num_beams=1, temperature=None, top_p=None, top_k=None,
-            logits_processor=processors, stopping_criteria=[stop], pad_token_id=pad_id,
+            logits_processor=processors, stopping_criteria=StoppingCriteriaList([stop]), pad_token_id=pad_id,
             eos_token_id=sorted(eos_ids),
         )
     results = []
@@ -110,7 +117,7 @@ def generate_batch(model, tokenizer, prompts: list[list[int]], sampling: Samplin
         end = stop.ended_at[row] or out.shape[1]
         tokens = out[row, width:end].tolist()
         body = tokens[:-1] if tokens and tokens[-1] in eos_ids else tokens
-        text = tokenizer.decode(body, skip_special_tokens=True)
+        text = decode(body, True)
         cut = text.find(STOP_TEXT)
         if cut >= 0:
             text = text[: cut + len(STOP_TEXT)]
