@@ -17,7 +17,7 @@ def signed_double_area(vertices):
 def area(vertices):
     """Unsigned area of a polygon (shoelace formula)."""
     if len(vertices) < 3:
-        return 0
+        raise ValueError("a polygon needs at least 3 vertices")
     twice = 0
     for index in range(len(vertices)):
         x1, y1 = vertices[index - 1]
@@ -34,10 +34,10 @@ def is_clockwise(vertices):
 def perimeter(vertices):
     """Total length of the closed polygon boundary."""
     total = 0.0
-    for index in range(len(vertices)):
-        x1, y1 = vertices[index]
-        x2, y2 = vertices[(index + 1) % len(vertices)]
-        total += math.hypot(x2 - x1, y2 - y1)
+    previous = vertices[-1]
+    for current in vertices:
+        total += math.hypot(current[0] - previous[0], current[1] - previous[1])
+        previous = current
     return total
 
 
@@ -79,10 +79,9 @@ def point_in_polygon(point, vertices):
     """Ray-casting test; points exactly on an edge may go either way."""
     px, py = point
     inside = False
-    count = len(vertices)
-    for index in range(count):
-        x1, y1 = vertices[index]
-        x2, y2 = vertices[(index + 1) % count]
+    for index in range(len(vertices)):
+        x1, y1 = vertices[index - 1]
+        x2, y2 = vertices[index]
         if (y1 > py) != (y2 > py):
             crossing_x = x1 + (py - y1) * (x2 - x1) / (y2 - y1)
             if px < crossing_x:

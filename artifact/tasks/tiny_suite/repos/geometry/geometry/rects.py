@@ -1,29 +1,16 @@
 """Axis-aligned rectangles."""
 
+from dataclasses import dataclass
 
+
+@dataclass
 class Rect:
     """Rectangle with lower-left corner (x, y) and a width and height."""
 
-    def __init__(self, x, y, width, height):
-        if width < 0 or height < 0:
-            raise ValueError("width and height must not be negative")
-        self.x = x
-        self.y = y
-        self.width = width
-        self.height = height
-
-    def __eq__(self, other):
-        if not isinstance(other, Rect):
-            return NotImplemented
-        return (self.x, self.y, self.width, self.height) == (
-            other.x,
-            other.y,
-            other.width,
-            other.height,
-        )
-
-    def __repr__(self):
-        return f"Rect({self.x}, {self.y}, {self.width}, {self.height})"
+    x: float
+    y: float
+    width: float
+    height: float
 
     def area(self):
         """Width times height."""

@@ -85,13 +85,14 @@ def test_midpoint_fractional():
 
 
 def test_orientation_turns():
-    assert orientation((0, 0), (1, 0), (1, 1)) == 1
-    assert orientation((0, 0), (1, 0), (1, -1)) == -1
+    assert orientation((1, 1), (3, 2), (4, 3)) == 1
+    assert orientation((1, 1), (3, 2), (4, 2)) == -1
+    assert orientation((2, 1), (5, 2), (3, -1)) == -1
 
 
 def test_orientation_collinear():
-    assert orientation((0, 0), (1, 1), (3, 3)) == 0
-    assert orientation((0, 0), (2, 0), (-5, 0)) == 0
+    assert orientation((1, 2), (3, 5), (7, 11)) == 0
+    assert orientation((-1, -1), (1, 0), (5, 2)) == 0
 
 
 def test_clamp_inside_and_outside():

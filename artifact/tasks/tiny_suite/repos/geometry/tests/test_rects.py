@@ -3,13 +3,6 @@ import pytest
 from geometry.rects import Rect
 
 
-def test_rect_rejects_negative_size():
-    with pytest.raises(ValueError):
-        Rect(0, 0, -1, 1)
-    with pytest.raises(ValueError):
-        Rect(0, 0, 1, -1)
-
-
 def test_area():
     assert Rect(0, 0, 3, 4).area() == 12
 
@@ -41,6 +34,7 @@ def test_is_square():
 
 def test_is_square_empty():
     assert Rect(0, 0, 0, 0).is_square() is False
+    assert Rect(5, 5, 1, 1).is_square() is True
 
 
 def test_contains_point_inside_and_corners():
@@ -107,7 +101,13 @@ def test_expand():
     assert Rect(1, 1, 2, 2).expand(1) == Rect(0, 0, 4, 4)
 
 
-def test_expand_shrinking():
+def test_expand_shrinking_to_zero():
     assert Rect(0, 0, 4, 6).expand(-2) == Rect(2, 2, 0, 2)
+    assert Rect(0, 0, 6, 4).expand(-2) == Rect(2, 2, 2, 0)
+
+
+def test_expand_shrinking_too_much():
     with pytest.raises(ValueError):
-        Rect(0, 0, 4, 6).expand(-3)
+        Rect(0, 0, 3, 8).expand(-2)
+    with pytest.raises(ValueError):
+        Rect(0, 0, 8, 3).expand(-2)

@@ -32,11 +32,12 @@ def test_caesar_encrypt_wraps():
 
 
 def test_caesar_decrypt():
-    assert caesar_decrypt("KHOOR", 3) == "HELLO"
+    assert caesar_decrypt("Khoor, Zruog!", 3) == "Hello, World!"
 
 
 def test_caesar_decrypt_large_shift():
     assert caesar_decrypt("ABC", 29) == "XYZ"
+    assert caesar_decrypt("abc", 26) == "abc"
 
 
 def test_rot13_letters():

@@ -1,6 +1,7 @@
 """Toy ciphers and run-length encoding."""
 
 ALPHABET_SIZE = 26
+LOWERCASE = "abcdefghijklmnopqrstuvwxyz"
 
 
 def shift_char(char, shift):
@@ -21,8 +22,12 @@ def caesar_encrypt(text, shift):
 
 
 def caesar_decrypt(text, shift):
-    """Undo caesar_encrypt with the same shift."""
-    return "".join(shift_char(char, -shift) for char in text)
+    """Undo caesar_encrypt with the same shift, using a translation table."""
+    back = shift % ALPHABET_SIZE
+    lower = LOWERCASE[-back:] + LOWERCASE[:-back]
+    upper = lower.upper()
+    table = str.maketrans(LOWERCASE + LOWERCASE.upper(), lower + upper)
+    return text.translate(table)
 
 
 def rot13(text):
