@@ -316,3 +316,37 @@ def test_agent_loop_on_a_dead_endpoint_ends_as_runtime_error(server, tmp_path):
     assert record.exit_status == saved["exit_status"] == "runtime_error"
     assert saved["error"] == f"endpoint {server.url} failing after 2 retries: HTTP 500: down"
     assert session.commands == [] and record.assistant_messages() == []
+
+
+def test_generate_with_unreachable_endpoint_fails_in_one_line_after_retries(tmp_path, monkeypatch):
+    """`oec generate --student URL` checks the endpoint before any rollout (retries, then one line)."""
+    import json as _json
+    import socket
+
+    from click.testing import CliRunner
+
+    from artifact.cli.main import cli
+    from artifact.policies import openai_policy
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sleeps = []
+    original = openai_policy.OpenAIPolicy.__init__
+
+    def fast_init(self, *args, **kwargs):
+        kwargs.update(sleep=sleeps.append, max_retries=3)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(openai_policy.OpenAIPolicy, "__init__", fast_init)
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text(_json.dumps({
+        "instance_id": "a", "repo": "r", "base_commit": "c", "patch": "", "test_patch": "",
+        "FAIL_TO_PASS": ["t::x"], "PASS_TO_PASS": [], "problem_statement": "p", "version": "1",
+        "repo_path": "repo.git"}) + "\n")
+    result = CliRunner().invoke(cli, ["generate", "--tasks", str(tasks), "--strategy", "on-policy", "--student",
+                                      f"http://127.0.0.1:{port}/v1#m", "--out", str(tmp_path / "out")])
+    assert result.exit_code != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "unreachable after 3 retries" in lines[0], result.stderr
+    assert len(sleeps) == 3

@@ -18,6 +18,7 @@ from artifact.generation.generate import (
     parse_shard,
     plan_jobs,
 )
+from artifact.policies.base import PolicyError
 from artifact.policies.factory import role_policy
 from artifact.tasks.schema import load_tasks
 
@@ -67,7 +68,7 @@ def generate_cmd(tasks_file: Path, strategy: str, student: str | None, expert: s
     try:
         student_policy = role_policy(student, "student", temperature, top_p, max_new_tokens) if need_student else None
         expert_policy = role_policy(expert, "expert", 0.0, 1.0, max_new_tokens) if need_expert else None
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, PolicyError) as exc:
         raise UserError(str(exc).splitlines()[0]) from None
     runtime = local_runtime(tasks_file, unsafe_no_sandbox, hide=(out,))
     total = len(plan_jobs(tasks, config, out))

@@ -30,6 +30,10 @@ def role_policy(spec: str, role: str, temperature: float = 0.0, top_p: float = 1
 
         shared = OpenAIPolicy.from_url(spec, temperature=temperature, top_p=top_p,
                                        max_tokens=max_new_tokens, author=role)
+        # Fail before any rollout starts if the endpoint is down (after retries) or lacks the model.
+        served = shared.served_models()
+        if shared.model not in served:
+            raise ValueError(f"{spec}: model {shared.model!r} is not served there (served: {', '.join(served)})")
         return lambda task, seed, workdir: shared  # stateless and thread-safe: one client for all
     from artifact.policies.hf import HFModel, HFPolicy
 
