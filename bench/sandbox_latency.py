@@ -5,14 +5,15 @@ usage: python bench/sandbox_latency.py [--reps 20] [--mechanisms bwrap,unshare,n
 Builds a small repository (5 modules, 30 tests) in a temp dir and times each command bare
 (`subprocess.run(["bash", "-c", cmd])` in the same dir, same environment) and through Sandbox.run
 for each mechanism ("none" = our runner without a sandbox: the cost of the runner itself).
-Runs are interleaved (rep by rep, command by command, mode by mode) and medians are reported,
-because the machine is noisy.
+Runs are interleaved (rep by rep, command by command in a shuffled order, mode by mode) and
+medians are reported, because the machine is noisy.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -61,7 +62,8 @@ def sandboxed(sandbox: Sandbox, cmd: str) -> float:
     result = sandbox.run(cmd, timeout=120)
     elapsed = time.perf_counter() - start
     if result.exit_code != 0:
-        raise SystemExit(f"{sandbox.mechanism}: {cmd!r} failed ({result.exit_code}):\n{result.output}")
+        raise SystemExit(f"{sandbox.mechanism}: {cmd!r} failed ({result.exit_code}):\n"
+                         f"{result.output}")
     return elapsed
 
 
@@ -69,10 +71,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=20)
     parser.add_argument("--mechanisms", default="",
-                        help="comma-separated (bwrap, unshare, none); default: the detected one + none")
+                        help="comma-separated: bwrap, unshare, none (default: detected + none)")
     args = parser.parse_args()
-    mechanisms = args.mechanisms.split(",") if args.mechanisms else [detect_mechanism() or "none", "none"]
-    mechanisms = list(dict.fromkeys(mechanisms))
+    default = f"{detect_mechanism() or 'none'},none"
+    chosen = (args.mechanisms or default).split(",")
+    mechanisms = list(dict.fromkeys(chosen))
     with tempfile.TemporaryDirectory(prefix="oec-bench-") as tmp:
         repo = Path(tmp)
         make_repo(repo)
@@ -85,8 +88,11 @@ def main() -> None:
             bare(cmd, repo, env)
             for box in boxes.values():
                 sandboxed(box, cmd)
+        order = random.Random(0)
         for _ in range(args.reps):
-            for cmd in commands:
+            # A fresh order every repetition: the command right after pytest pays for its
+            # after-effects (page cache, cleanup of the previous namespaces).
+            for cmd in order.sample(commands, len(commands)):
                 times.setdefault((cmd, "bare"), []).append(bare(cmd, repo, env))
                 for name, box in boxes.items():
                     times.setdefault((cmd, name), []).append(sandboxed(box, cmd))

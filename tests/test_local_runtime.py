@@ -16,8 +16,8 @@ pytestmark = pytest.mark.skipif(detect_mechanism() is None, reason="no sandbox m
 
 def git(repo: Path, *args: str) -> str:
     env = {"GIT_AUTHOR_NAME": "dev", "GIT_AUTHOR_EMAIL": "dev@example.com",
-           "GIT_COMMITTER_NAME": "dev", "GIT_COMMITTER_EMAIL": "dev@example.com", "PATH": "/usr/bin:/bin",
-           "HOME": str(repo)}
+           "GIT_COMMITTER_NAME": "dev", "GIT_COMMITTER_EMAIL": "dev@example.com",
+           "PATH": "/usr/bin:/bin", "HOME": str(repo)}
     return subprocess.run(["git", "-C", str(repo), *args], env=env, check=True,
                           capture_output=True, text=True).stdout
 

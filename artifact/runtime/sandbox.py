@@ -2,9 +2,9 @@
 
 Inside, the workspace is read-write at /testbed (the cwd); the rest of the host is read-only
 (mounts.py), /tmp is a private tmpfs, /proc and /dev are fresh, there is no network (a new net
-namespace with only a loopback device, down) and a new pid namespace, so every process of a
-command dies with it. Commands run as uid 0 of the invoking user's mapping but without any
-capability and with no_new_privs. Two mechanisms build this: bubblewrap ("bwrap", preferred,
+namespace holding only a loopback device) and a new pid namespace, so every process of a command
+dies with it. Commands keep the caller's uid (shown as root under unshare's mapping) but have no
+capability at all, and no_new_privs. Two mechanisms build this: bubblewrap ("bwrap", preferred,
 ~8 ms per command on an idle 2-core machine) and util-linux `unshare` plus our nsinit.py helper
 (for hosts without bubblewrap; ~35 ms more, mostly the helper's Python start-up). Process counts
 are capped as described in pidlimit.py; process.py enforces the timeout and the output cap.
@@ -101,8 +101,8 @@ def mechanism_works(mechanism: str) -> bool:
         argv = _sandbox_prefix(mechanism, tmp, SandboxConfig())
         argv += ["bash", "-c", "echo ok > probe && cat probe"]
         try:
-            proc = subprocess.run(argv, env=base_env(_path_dirs()), capture_output=True, check=False,
-                                  timeout=30, cwd="/")
+            proc = subprocess.run(argv, env=base_env(_path_dirs()), capture_output=True,
+                                  check=False, timeout=30, cwd="/")
         except (OSError, subprocess.TimeoutExpired):
             return False
         return proc.returncode == 0 and proc.stdout == b"ok\n" and Path(tmp, "probe").exists()

@@ -15,8 +15,8 @@ import time
 # No third-party plugin discovery: it costs ~30% of a run and the suite needs none.
 os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
 
-import _pytest.config  # noqa: E402
-import pytest  # noqa: E402
+import _pytest.config
+import pytest
 
 # Bytecode caching stays on (pytest's rewritten test modules are the costly part of a run);
 # every write of a source file gets a fresh, unique mtime, so no stale .pyc is ever used.
