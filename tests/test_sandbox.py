@@ -116,6 +116,13 @@ def test_network_is_unreachable(box: Sandbox):
     assert elapsed < 4  # unreachable at once, not after a connect timeout
 
 
+def test_loopback_works_inside(box: Sandbox):
+    # The sandbox's own 127.0.0.1 (a test suite may start a local server) is not the host's.
+    code = ("import socket\ns = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()\n"
+            "socket.create_connection(s.getsockname(), timeout=2).close(); print('ok')")
+    assert box.run(["python", "-c", code]).output == "ok\n"
+
+
 def test_timeout_kills_the_whole_tree(box: Sandbox):
     marker = str(900000 + os.getpid() % 90000)  # a distinctive sleep duration
     start = time.monotonic()

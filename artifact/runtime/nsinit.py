@@ -12,10 +12,13 @@ one), then pivot_root into /newroot and detach the old root.
 """
 
 import ctypes
+import fcntl
 import json
 import os
 import platform
 import re
+import socket
+import struct
 import sys
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
@@ -124,6 +127,14 @@ def apply(m):
         raise ValueError(f"unknown mount kind {kind!r}")
 
 
+def loopback_up():
+    # As bwrap does: 127.0.0.1 works inside (a test suite may run a local server); the namespace
+    # still has no route anywhere else.
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        flags = 0x1 | 0x8 | 0x40  # IFF_UP | IFF_LOOPBACK | IFF_RUNNING
+        fcntl.ioctl(sock, 0x8914, struct.pack("16sH22x", b"lo", flags))  # SIOCSIFFLAGS
+
+
 def drop_privileges():
     # Root in a user namespace may remount our read-only binds read-write (they are not locked:
     # we made them read-only ourselves), so no capability may survive the exec.
@@ -156,6 +167,7 @@ def main():
     pivot_root(".", ".")  # stacks the old root on top of the new one; detach it (pivot_root(2))
     check(libc.umount2(b".", MNT_DETACH), "umount old root")
     os.chdir("/")
+    loopback_up()
     os.setsid()  # like bwrap --new-session: no controlling terminal to push input into
     os.chdir(spec["workdir"])
     drop_privileges()
