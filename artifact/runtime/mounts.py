@@ -11,6 +11,7 @@ in the tmpfs, with their children bound one by one. The tmpfs root is made read-
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -33,6 +34,14 @@ class Mount:
     dest: str
     src: str = ""
     optional: bool = False  # a host entry that may vanish between planning and mounting
+
+
+def _python_paths() -> set[str]:
+    """The running interpreter's files (venv and base installation). When they live under a path
+    that is fresh inside (a checkout in /tmp), they are bound back so `python` still works."""
+    paths = {sys.prefix, sys.base_prefix, os.path.dirname(sys.executable),
+             os.path.dirname(os.path.realpath(sys.executable))}
+    return {os.path.realpath(p) for p in paths} | paths
 
 
 def _under(path: str, root: str) -> bool:
@@ -86,6 +95,8 @@ def plan_mounts(workspace: str, workdir: str, ro_binds: tuple[tuple[str, str], .
     expand = _expansions([workdir, *(dest for _, dest in binds)], workdir)
     mounts = _host_tree("/", expand, skip={*FRESH, workdir})
     mounts += [Mount(kind, path) for path, kind in FRESH.items()]
+    mounts += [Mount("ro", path, path, optional=True) for path in sorted(_python_paths())
+               if any(_under(path, fresh) for fresh in FRESH) and os.path.isdir(path)]
     mounts += [Mount("ro", path, path, optional=True) for path in PROC_READONLY]
     mounts.append(Mount("rw", workdir, workspace))
     mounts += [Mount("ro", dest, src) for src, dest in binds]
