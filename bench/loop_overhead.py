@@ -25,7 +25,7 @@ from artifact.agent.actions import format_call
 from artifact.agent.loop import AgentConfig, run_agent
 from artifact.agent.trajectory import Trajectory
 from artifact.policies.base import Reply
-from artifact.runtime.base import CommandResult
+from artifact.runtime.instant import InstantSession
 from artifact.tasks.schema import Task
 
 TARGET_MS = 2.0
@@ -46,25 +46,6 @@ class InstantPolicy:
     def act(self, messages: list[dict]) -> Reply:
         self.calls += 1
         return Reply(CALL if self.calls < self.steps else SUBMIT, "student", "instant", 1000, 50)
-
-
-class InstantSession:
-    workdir = "/testbed"
-
-    def __init__(self, output: str):
-        self.output = output
-
-    def run(self, command: str, timeout: float | None = None) -> CommandResult:
-        return CommandResult(self.output, 0, seconds=0.0)
-
-    def apply_patch(self, patch: str) -> CommandResult:
-        return CommandResult("", 0)
-
-    def diff(self) -> str:
-        return "diff --git a/x.py b/x.py\n"
-
-    def close(self) -> None:
-        pass
 
 
 @dataclass

@@ -32,7 +32,7 @@ from artifact.generation.runner import (
     trajectory_path,
 )
 from artifact.policies.openai_policy import OpenAIPolicy
-from artifact.runtime.base import CommandResult
+from artifact.runtime.instant import InstantRuntime
 from artifact.tasks.schema import Task
 
 TARGET_RATIO = 12.0
@@ -40,27 +40,6 @@ TARGET_RATIO = 12.0
 LS = format_call("bash", "look around", command="ls -la")[: -len("</function>")]
 SUBMIT = format_call("submit", "done")[: -len("</function>")]
 OUTPUT = "".join(f"-rw-r--r-- 1 root root {i:5d} Jan  1 00:00 file_{i}.py\n" for i in range(40))
-
-
-class InstantSession:
-    workdir = "/testbed"
-
-    def run(self, command: str, timeout: float | None = None) -> CommandResult:
-        return CommandResult(OUTPUT, 0, seconds=0.0)
-
-    def apply_patch(self, patch: str) -> CommandResult:
-        return CommandResult("", 0)
-
-    def diff(self) -> str:
-        return "diff --git a/x.py b/x.py\n"
-
-    def close(self) -> None:
-        pass
-
-
-class InstantRuntime:
-    def start(self, task: Task) -> InstantSession:
-        return InstantSession()
 
 
 def responder(steps: int, latency: float):
@@ -78,7 +57,7 @@ def run(workers: int, tasks: list[Task], policy: OpenAIPolicy) -> float:
         jobs = [RolloutJob(t, "bench", 0, trajectory_path(Path(out), t.instance_id, "bench", 0))
                 for t in tasks]
         started = time.perf_counter()
-        records = run_jobs(jobs, lambda task, seed, workdir: policy, InstantRuntime(),
+        records = run_jobs(jobs, lambda task, seed, workdir: policy, InstantRuntime(OUTPUT),
                            AgentConfig(), workers=workers, grade=False)
         seconds = time.perf_counter() - started
     counts = exit_status_counts(records)

@@ -6,30 +6,10 @@ from artifact.agent.trajectory import Trajectory
 from artifact.policies.base import PolicyError, Reply
 from artifact.policies.schedules import fixed, never
 from artifact.policies.switching import SwitchingPolicy
-from artifact.runtime.base import CommandResult
+from artifact.runtime.instant import InstantSession
 from artifact.tasks.schema import Task
 
 TASK = Task("t1", "r", "c", "", "", ["tests/test_a.py::test_x"], [], "Something is broken.", "1", repo_path="x")
-
-
-class FakeSession:
-    workdir = "/testbed"
-
-    def __init__(self):
-        self.commands = []
-
-    def run(self, command, timeout=None):
-        self.commands.append(command)
-        return CommandResult(output=f"ran {command}\n", exit_code=0, seconds=0.01)
-
-    def apply_patch(self, patch):
-        return CommandResult("", 0)
-
-    def diff(self):
-        return "diff --git a/x b/x\n"
-
-    def close(self):
-        pass
 
 
 class Scripted:
@@ -53,7 +33,7 @@ SUBMIT = format_call("submit", "done")
 def run(policy, tmp_path, **config):
     record = Trajectory("t1", "test", 0)
     path = tmp_path / "traj.json"
-    run_agent(TASK, FakeSession(), policy, record, AgentConfig(**config), save_to=path)
+    run_agent(TASK, InstantSession(), policy, record, AgentConfig(**config), save_to=path)
     return record, json.loads(path.read_text())
 
 

@@ -22,7 +22,7 @@ from artifact.agent.loop import AgentConfig, run_agent
 from artifact.agent.trajectory import Trajectory
 from artifact.policies.base import ContextLimitReached, PolicyError
 from artifact.policies.openai_policy import OpenAIPolicy, from_url
-from artifact.runtime.base import CommandResult
+from artifact.runtime.instant import InstantSession
 from artifact.tasks.schema import Task
 
 MESSAGES = [{"role": "system", "content": "be brief", "kind": "system"},
@@ -31,28 +31,6 @@ TASK = Task("t1", "r", "c", "", "", ["tests/test_a.py::test_x"], [], "Something 
             repo_path="x")
 LS = format_call("bash", "look", command="ls")
 SUBMIT = format_call("submit", "done")
-
-
-class FakeSession:
-    """An instant, in-memory workspace (the pattern of tests/test_loop.py)."""
-
-    workdir = "/testbed"
-
-    def __init__(self):
-        self.commands: list[str] = []
-
-    def run(self, command, timeout=None):
-        self.commands.append(command)
-        return CommandResult(output=f"ran {command}\n", exit_code=0, seconds=0.01)
-
-    def apply_patch(self, patch):
-        return CommandResult("", 0)
-
-    def diff(self):
-        return "diff --git a/x b/x\n"
-
-    def close(self):
-        pass
 
 
 def unclosed(reply: str) -> str:
@@ -289,7 +267,7 @@ def test_one_instance_serves_many_threads(server):
 
 
 def run_rollout(policy, tmp_path):
-    record, session = Trajectory("t1", "test", 0), FakeSession()
+    record, session = Trajectory("t1", "test", 0), InstantSession()
     path = tmp_path / "traj.json"
     run_agent(TASK, session, policy, record, AgentConfig(), save_to=path)
     return record, session, json.loads(path.read_text())
