@@ -4,7 +4,6 @@ unfinished ones, so a killed run resumes where it stopped."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -38,19 +37,18 @@ def trajectory_path(out_dir: Path, instance_id: str, strategy: str, seed: int) -
     return out_dir / "trajectories" / f"{instance_id}__{strategy}__s{seed}.json"
 
 
-def is_done(path: Path) -> bool:
+def load_finished(path: Path) -> Trajectory | None:
     """A finished, graded trajectory; anything else (missing, partial, corrupt) is redone."""
     try:
         record = Trajectory.load(path)
     except (OSError, ValueError, TypeError):
-        return False
-    return record.finished and record.report is not None
+        return None
+    return record if record.finished and record.report is not None else None
 
 
 def run_one(job: RolloutJob, make_policy: PolicyFactory, runtime: Runtime, config: AgentConfig,
-            schedule: dict | None = None, grade: bool = True) -> Trajectory:
-    record = Trajectory(job.task.instance_id, job.strategy, job.seed, schedule=schedule or {},
-                        config={"agent": vars(config)})
+            grade: bool = True) -> Trajectory:
+    record = Trajectory(job.task.instance_id, job.strategy, job.seed, config={"agent": vars(config)})
     try:
         session = runtime.start(job.task)
     except Exception as exc:  # noqa: BLE001 - a task whose workspace cannot start is recorded
@@ -60,13 +58,16 @@ def run_one(job: RolloutJob, make_policy: PolicyFactory, runtime: Runtime, confi
         try:
             policy = make_policy(job.task, job.seed, session.workdir)
             describe = getattr(getattr(policy, "schedule", None), "describe", None)
-            record.schedule = describe() if describe else record.schedule
+            record.schedule = describe() if describe else {}
             run_agent(job.task, session, policy, record, config, save_to=job.path)
         finally:
             session.close()
     if grade:
-        result = grade_patch(job.task, record.patch, runtime, job.log_path, model_name=job.strategy)
-        record.report = result.report
+        try:
+            record.report = grade_patch(job.task, record.patch, runtime, job.log_path,
+                                        model_name=job.strategy).report
+        except Exception as exc:  # noqa: BLE001 - grading that breaks fails closed
+            record.report = {"resolved": False, "error": f"grading failed: {exc}"}
         record.save(job.path, durable=True)
     return record
 
@@ -89,21 +90,18 @@ class RunStats:
 def run_jobs(jobs: list[RolloutJob], make_policy: PolicyFactory, runtime: Runtime,
              config: AgentConfig | None = None, workers: int = 1, grade: bool = True,
              on_progress: Callable[[RunStats], None] | None = None) -> list[Trajectory]:
+    """Run every job not finished yet; return all jobs' trajectories in job order."""
     config = config or AgentConfig()
     stats = RunStats(started=time.time())
-    lock = threading.Lock()
-    results: list[Trajectory] = []
-    todo = []
-    for job in jobs:
-        if is_done(job.path):
-            results.append(Trajectory.load(job.path))
-            stats.skipped += 1
-        else:
-            todo.append(job)
-
-    def finish(record: Trajectory) -> None:
-        with lock:
-            results.append(record)
+    results: list[Trajectory | None] = [load_finished(job.path) for job in jobs]
+    todo = [i for i, record in enumerate(results) if record is None]
+    stats.skipped = len(jobs) - len(todo)
+    if on_progress:
+        on_progress(stats)
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = {pool.submit(run_one, jobs[i], make_policy, runtime, config, grade): i for i in todo}
+        for future in as_completed(futures):  # stats are only touched here, in this thread
+            record = results[futures[future]] = future.result()
             stats.done += 1
             stats.resolved += int(record.resolved)
             stats.errors += int(record.exit_status == "runtime_error")
@@ -111,16 +109,7 @@ def run_jobs(jobs: list[RolloutJob], make_policy: PolicyFactory, runtime: Runtim
                                 for m in record.assistant_messages())
             if on_progress:
                 on_progress(stats)
-
-    if on_progress:
-        on_progress(stats)
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = [pool.submit(run_one, job, make_policy, runtime, config, None, grade) for job in todo]
-        for future in as_completed(futures):
-            finish(future.result())
-    order = {job.path.name: i for i, job in enumerate(jobs)}
-    results.sort(key=lambda r: order.get(f"{r.instance_id}__{r.strategy}__s{r.seed}.json", 0))
-    return results
+    return [r for r in results if r is not None]
 
 
 def exit_status_counts(records: list[Trajectory]) -> dict[str, int]:

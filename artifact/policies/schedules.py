@@ -83,11 +83,3 @@ def dagger(beta: float) -> Schedule:
         raise ValueError(f"dagger(beta): beta must be in [0, 1], got {beta}")
     return Schedule("dagger", beta=beta)
 
-
-# The data strategies of the paper, by the schedule that produces them.
-STRATEGIES = {
-    "bc": always_expert,
-    "on-policy": never,
-    "oec": random_step_range,
-    "dagger": lambda: dagger(0.5),
-}
