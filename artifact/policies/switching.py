@@ -16,18 +16,10 @@ class SwitchingPolicy:
         self.student, self.expert, self.schedule = student, expert, schedule
         self.call_limit = call_limit
         self.calls = {"student": 0, "expert": 0}
-        self.step = 0
-        self.switched = False
         self.name = f"switch({getattr(student, 'name', None)}->{getattr(expert, 'name', None)})"
 
-    def _next_author(self) -> str:
-        author = self.schedule.author(self.step)
-        if self.schedule.schedule.name != "dagger" and self.switched:
-            return EXPERT  # once the expert has taken over it keeps the turn
-        return author
-
     def act(self, messages: list[dict]) -> Reply:
-        author = self._next_author()
+        author = self.schedule.author(sum(self.calls.values()))  # the step index
         policy = self.expert if author == EXPERT else self.student
         if policy is None:
             raise ValueError(f"schedule {self.schedule.describe()} needs a {author} policy")
@@ -35,7 +27,5 @@ class SwitchingPolicy:
             raise CallLimitReached(f"{author} used its {self.call_limit} calls")
         reply = policy.act(messages)
         self.calls[author] += 1
-        self.step += 1
-        self.switched = self.switched or author == EXPERT
         reply.author = author
         return reply
