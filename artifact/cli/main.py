@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from artifact.cli.dataset_cmd import build_dataset_cmd
 from artifact.cli.errors import OecGroup
 from artifact.cli.evaluate_cmd import evaluate_cmd
 from artifact.cli.generate_cmd import generate_cmd
@@ -25,6 +26,7 @@ cli.add_command(grade_cmd)
 cli.add_command(evaluate_cmd)
 cli.add_command(generate_cmd)
 cli.add_command(serve_cmd)
+cli.add_command(build_dataset_cmd)
 
 if __name__ == "__main__":
     cli()
