@@ -70,3 +70,13 @@ def test_missing_tasks_file(tmp_path):
 def test_unknown_policy(tasks_file, tmp_path):
     assert_one_line(*invoke("evaluate", "--policy", "gpt", "--tasks", str(tasks_file), "--out", str(tmp_path / "o")),
                     "unknown policy")
+
+
+def test_evaluate_model_that_is_not_a_model_folder(tasks_file, tmp_path):
+    assert_one_line(*invoke("evaluate", "--model", str(tmp_path), "--tasks", str(tasks_file), "--out",
+                            str(tmp_path / "o")), "not a model folder")
+
+
+def test_evaluate_policy_and_model_together(tasks_file, tmp_path):
+    assert_one_line(*invoke("evaluate", "--policy", "expert", "--model", str(tmp_path), "--tasks", str(tasks_file),
+                            "--out", str(tmp_path / "o")), "not both")

