@@ -1,0 +1,202 @@
+"""tiny-base's pretraining data: the train repositories' code plus copy-and-edit exercises, mixed
+per phase, tokenized and packed into fixed-length rows.
+
+Every batch is a pure function of (seed, phase, step): training can resume at any step without
+saving data state, and the same seed always gives the same data in the same order.
+
+Never used here: the suite's task files (gold patches, issues) and the held-out repository
+(statskit), which `sources.train_sources` already excludes.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+
+import torch
+
+from artifact.agent.prompts import INSTANCE_TEMPLATE, system_message
+from artifact.models.tiny_base import exercises as ex
+from artifact.models.tiny_base.sources import (
+    WORKDIR,
+    SourceFile,
+    random_identifier,
+    random_line,
+    random_path,
+    rename,
+    train_repo_names,
+    train_sources,
+)
+
+IGNORE = -100
+
+# Phase mixes (kind -> weight). env-notes: copying only appears when a model is first warmed up on
+# pure copying of random material; mixing code in from the start never produced it. So: short
+# random copying until copying appears (`warmup`), then copying from long views of real code in
+# every exercise format (`copy_long`), then the same with code and tool-format conversations (`mix`).
+WARMUP = {"span_copy": 0.65, "line_recall_random": 0.35}
+COPY_LONG = {
+    "span_copy_long": 0.1, "ambiguous_span_copy": 0.15, "line_recall_random": 0.08, "line_recall": 0.25,
+    "line_edit": 0.1, "definition_lookup": 0.12, "str_replace_call": 0.2,
+}
+MIX = {
+    "span_copy_long": 0.06, "line_recall_random": 0.04, "line_recall": 0.18, "definition_lookup": 0.08,
+    "line_edit": 0.06, "str_replace_call": 0.18, "definition_view_call": 0.06,
+    "listing_view_call": 0.05, "pytest_call": 0.05, "code": 0.24,
+}
+PHASES = {"warmup": WARMUP, "copy_long": COPY_LONG, "mix": MIX}
+
+
+# ----------------------------------------------------------------------------- material pickers
+
+def _file(rng: random.Random) -> SourceFile:
+    return rng.choice([f for f in train_sources() if f.path.endswith(".py") and f.text.count("\n") > 3])
+
+
+def _renamed_lines(rng: random.Random, source: SourceFile, p_rename: float = 0.7) -> list[str]:
+    text = rename(source.text, rng) if rng.random() < p_rename else source.text
+    return text.splitlines()
+
+
+def _chunk(rng: random.Random, lines: list[str], max_lines: int = 40) -> tuple[list[str], int]:
+    """A window of at most `max_lines` lines and its first line number (1-based)."""
+    if len(lines) <= max_lines:
+        return lines, 1
+    start = rng.randint(0, len(lines) - max_lines)
+    return lines[start:start + max_lines], start + 1
+
+
+def _view_material(rng: random.Random) -> tuple[list[str], str, int]:
+    """(lines, repo-relative path, first line number) for a file view: a train file, usually with
+    renamed identifiers and sometimes a random path, or a file of random lines."""
+    if rng.random() < 0.25:
+        return ex.random_file(rng), random_path(rng), 1
+    source = _file(rng)
+    lines, first = _chunk(rng, _renamed_lines(rng, source))
+    path = source.path if rng.random() < 0.5 else random_path(rng)
+    return lines, path, first
+
+
+def _random_repo(rng: random.Random) -> dict[str, list[str]]:
+    package = random_identifier(rng)
+    files = {}
+    for _ in range(rng.randint(2, 6)):
+        lines = []
+        for _ in range(rng.randint(1, 5)):
+            if rng.random() < 0.2:
+                lines.append(f"class {random_identifier(rng, capitalized=True)}:")
+            else:
+                args = ", ".join(random_identifier(rng) for _ in range(rng.randint(0, 3)))
+                lines.append(f"def {random_identifier(rng)}({args}):")
+            lines.extend(random_line(rng) for _ in range(rng.randint(1, 4)))
+        files[random_path(rng, package)] = lines
+    return files
+
+
+def _repo_material(rng: random.Random) -> dict[str, list[str]]:
+    """path -> lines for several files of one repository: a train repository (renamed file by
+    file, paths kept) or a random one."""
+    if rng.random() < 0.4:
+        return _random_repo(rng)
+    repo = rng.choice(train_repo_names())
+    files = [f for f in train_sources() if f.repo == repo and f.path.endswith(".py")]
+    chosen = sorted(rng.sample(files, min(len(files), rng.randint(2, 4))), key=lambda f: f.path)
+    return {f.path: _renamed_lines(rng, f) for f in chosen}
+
+
+def _test_ids(rng: random.Random) -> list[str]:
+    files = _repo_material(rng)
+    ids = [f"{path}::{name}" for path, _, _, name in ex.grep_defs(files) if name.startswith("test")]
+    if len(ids) < 3:
+        ids = [f"tests/test_{random_identifier(rng)}.py::test_{random_identifier(rng)}" for _ in range(5)]
+    return ids
+
+
+def _code(rng: random.Random) -> ex.Doc:
+    """A train file (identifiers renamed half the time), raw or as the editor shows it; full loss."""
+    source = _file(rng) if rng.random() < 0.9 else rng.choice(train_sources())
+    lines, first = _chunk(rng, _renamed_lines(rng, source, p_rename=0.5), max_lines=60)
+    if rng.random() < 0.5:
+        text = f"# {source.path}\n" + "\n".join(lines) + "\n"
+    else:
+        text = ex.cat_n(lines, f"{WORKDIR}/{source.path}", first)
+    return ex.Doc("code").add(text, loss=True)
+
+
+BUILDERS: dict[str, Callable[[random.Random], ex.Doc | None]] = {
+    "span_copy": ex.span_copy,
+    "span_copy_long": lambda r: ex.span_copy(r, n_max=150),
+    "ambiguous_span_copy": ex.ambiguous_span_copy,
+    "line_recall_random": lambda r: ex.line_recall(r, ex.random_file(r, 5, 25), random_path(r), queries=r.randint(2, 8)),
+    "line_recall": lambda r: ex.line_recall(r, *_view_material(r), queries=r.randint(1, 5)),
+    "definition_lookup": lambda r: ex.definition_lookup(r, _repo_material(r)),
+    "line_edit": lambda r: ex.line_edit(r, *_view_material(r)),
+    "str_replace_call": lambda r: ex.str_replace_call(r, *_view_material(r)),
+    "definition_view_call": lambda r: ex.definition_view_call(r, _repo_material(r)),
+    "listing_view_call": lambda r: ex.listing_view_call(r, list(_repo_material(r))),
+    "pytest_call": lambda r: ex.pytest_call(r, _test_ids(r)),
+    "code": _code,
+}
+
+
+def documents(phase: str, seed: int, step: int) -> Iterator[ex.Doc]:
+    """The endless, seeded stream of documents behind one training step."""
+    rng = random.Random(f"tiny-base:{seed}:{phase}:{step}")
+    kinds, weights = zip(*PHASES[phase].items())
+    while True:
+        doc = BUILDERS[rng.choices(kinds, weights)[0]](rng)
+        if doc is not None:
+            yield doc
+
+
+def tokenizer_texts(seed: int = 0, n_docs: int = 3000) -> list[str]:
+    """What the BPE is trained on: the train code, the agent's prompt scaffolding, and a sample of
+    exercises (so paths, `cat -n` views and tool calls get compact tokens)."""
+    texts = [f.text for f in train_sources()]
+    texts += [system_message("/testbed"), INSTANCE_TEMPLATE]
+    stream = documents("mix", seed, step=-1)
+    texts += [next(stream).text for _ in range(n_docs)]
+    return texts
+
+
+# --------------------------------------------------------------------------- tokenize and pack
+
+def encode(tokenizer, doc: ex.Doc) -> tuple[list[int], list[int]]:
+    """Token ids and labels of a document, each segment tokenized on its own (exactly as an
+    inference prompt ending at that boundary would be)."""
+    encodings = tokenizer.backend_tokenizer.encode_batch([t for t, _ in doc.segments], add_special_tokens=False)
+    ids: list[int] = []
+    labels: list[int] = []
+    for (_, loss), encoding in zip(doc.segments, encodings):
+        ids += encoding.ids
+        labels += encoding.ids if loss else [IGNORE] * len(encoding.ids)
+    return ids, labels
+
+
+def batch_at(tokenizer, phase: str, seed: int, step: int, batch_size: int, seq_len: int,
+             lookahead: int = 8) -> tuple[torch.Tensor, torch.Tensor]:
+    """Rows of whole documents separated by <|endoftext|>. A document is never split (an answer
+    always sees its context); rows are filled first-fit from a small look-ahead buffer of documents,
+    and what is left at the end of a row is padding without loss."""
+    eot = tokenizer.convert_tokens_to_ids(ex.ENDOFTEXT)
+    stream = documents(phase, seed, step)
+    buffer: list[tuple[list[int], list[int]]] = []
+    rows_ids, rows_labels = [], []
+    while len(rows_ids) < batch_size:
+        ids: list[int] = []
+        labels: list[int] = []
+        while True:
+            while len(buffer) < lookahead:
+                doc_ids, doc_labels = encode(tokenizer, next(stream))
+                if len(doc_ids) + 1 <= seq_len:  # longer documents fit no row: skip them
+                    buffer.append((doc_ids, doc_labels))
+            fitting = next((i for i, (d, _) in enumerate(buffer) if len(ids) + len(d) + 1 <= seq_len), None)
+            if fitting is None:
+                break
+            doc_ids, doc_labels = buffer.pop(fitting)
+            ids += doc_ids + [eot]
+            labels += doc_labels + [IGNORE]
+        pad = seq_len - len(ids)
+        rows_ids.append(ids + [eot] * pad)
+        rows_labels.append(labels + [IGNORE] * pad)
+    return torch.tensor(rows_ids), torch.tensor(rows_labels)

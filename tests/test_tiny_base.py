@@ -1,0 +1,161 @@
+"""tiny-base: tokenizer, chat template, committed weights, corpus hygiene, a seconds-long training."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+torch = pytest.importorskip("torch")
+
+from artifact.models.tiny_base import (
+    WEIGHTS_DIR,
+    corpus,
+    load_tiny_base,
+)
+from artifact.models.tiny_base.pretrain import ModelShape, Phase, Recipe, build_model, train
+from artifact.models.tiny_base.sources import rename, train_sources
+from artifact.models.tiny_base.tokenizer import (
+    CHAT_TEMPLATE,
+    load_tokenizer,
+    save_tokenizer,
+    train_tokenizer,
+)
+from artifact.tasks.tiny_suite.build import REPOS_DIR, VERIFIED_ONLY
+
+FIXED_TEXT = ("def add_tax(amount, percent):\n    tax = (amount * percent + 50) // 100\n"
+              "<|im_start|>assistant\n<function=bash>\n<parameter=command>ls 12345</parameter>\n</function><|im_end|>")
+
+
+@pytest.fixture(scope="module")
+def toy_tokenizer(tmp_path_factory):
+    """A small BPE trained on the train repositories (fast: ~0.2 s), saved and reloaded."""
+    tokenizer = train_tokenizer([f.text for f in train_sources()], vocab_size=600)
+    folder = tmp_path_factory.mktemp("tok")
+    save_tokenizer(tokenizer, folder)
+    return tokenizer, folder
+
+
+def test_tokenizer_ids_survive_save_and_reload(toy_tokenizer, tmp_path):
+    tokenizer, folder = toy_tokenizer
+    reloaded = load_tokenizer(folder)
+    assert reloaded(FIXED_TEXT).input_ids == tokenizer(FIXED_TEXT).input_ids
+    assert type(reloaded).__name__ in ("PreTrainedTokenizerFast", "TokenizersBackend")
+    # Digits stay single tokens (Qwen2's split), and specials are single ids.
+    assert reloaded.convert_ids_to_tokens(reloaded("12345").input_ids) == list("12345")
+    assert reloaded("<|im_start|><|im_end|><|endoftext|>").input_ids == [1, 2, 0]
+    save_tokenizer(reloaded, tmp_path)
+    assert load_tokenizer(tmp_path)(FIXED_TEXT).input_ids == tokenizer(FIXED_TEXT).input_ids
+
+
+def test_viewed_line_tokenizes_like_the_typed_line(toy_tokenizer):
+    """The tab of a `cat -n` view is its own token, so a viewed line's tokens are the tokens of the
+    same line typed into old_str: copying can be token for token."""
+    tokenizer = load_tokenizer(toy_tokenizer[1])
+    line = "        return amount + tax"
+    typed = tokenizer(line).input_ids
+    viewed = tokenizer(f"    12\t{line}\n").input_ids
+    assert viewed[-len(typed) - 1:-1] == typed
+
+
+def test_chat_template_renders_chatml(toy_tokenizer):
+    tokenizer = load_tokenizer(toy_tokenizer[1])
+    messages = [{"role": "system", "content": "sys"}, {"role": "user", "content": "hi"}]
+    text = tokenizer.apply_chat_template(messages, tokenize=False)
+    assert text == "<|im_start|>system\nsys<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n"
+    prompt = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    assert prompt == text + "<|im_start|>assistant\n"
+    assert tokenizer.chat_template == CHAT_TEMPLATE
+    assert tokenizer.eos_token == "<|im_end|>" and tokenizer.pad_token == "<|endoftext|>"
+
+
+@pytest.mark.skipif(not (WEIGHTS_DIR / "SHA256SUMS").is_file(),
+                    reason="tiny-base weights not built and committed yet (issue 3: `oec tiny-base build`)")
+def test_committed_weights_match_sha256sums_and_load(tmp_path):
+    sums = (WEIGHTS_DIR / "SHA256SUMS").read_text().split("\n")
+    listed = {}
+    for line in filter(None, sums):
+        digest, name = line.split()
+        listed[name] = digest
+        assert hashlib.sha256((WEIGHTS_DIR / name).read_bytes()).hexdigest() == digest, name
+    assert {"model.safetensors", "config.json", "tokenizer.json", "tokenizer_config.json"} <= listed.keys()
+    assert (WEIGHTS_DIR / "model.safetensors").stat().st_size < 8_000_000  # must stay small
+
+    model, tokenizer = load_tiny_base()
+    config = model.config
+    assert config.model_type == "qwen2" and config.hidden_size // config.num_attention_heads >= 32
+    assert config.max_position_embeddings >= 8192 and config.vocab_size == len(tokenizer)
+    # The committed tokenizer also survives save -> reload through the project's loader.
+    save_tokenizer(tokenizer, tmp_path)
+    assert load_tokenizer(tmp_path)(FIXED_TEXT).input_ids == tokenizer(FIXED_TEXT).input_ids
+    prompt = tokenizer.apply_chat_template([{"role": "user", "content": "hi"}], add_generation_prompt=True,
+                                           return_tensors="pt", return_dict=True)
+    with torch.no_grad():
+        out = model.generate(**prompt, max_new_tokens=4, do_sample=False)
+    assert out.shape[1] > prompt["input_ids"].shape[1]
+
+
+def test_tiny_pretraining_run_reduces_loss_and_resumes(toy_tokenizer, tmp_path):
+    tokenizer = load_tokenizer(toy_tokenizer[1])
+    shape = ModelShape(hidden_size=64, num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=2,
+                       intermediate_size=128, max_position_embeddings=1024)
+    recipe = Recipe(phases=(Phase("warmup", 8, 4, 256), Phase("mix", 8, 4, 256)), shape=shape,
+                    peak_lr=3e-3, lr_warmup_steps=2, threads=1, checkpoint_every=4)
+    model = build_model(shape, tokenizer, seed=0)
+    result = train(model, tokenizer, recipe, seed=0, work=tmp_path / "a", log_every=2)
+    losses = [e["loss"] for e in result.log]
+    assert result.steps_done == 16 and not result.stopped_early
+    assert losses[-1] < losses[0] - 0.5
+
+    # Interrupted after step 6, then resumed from the checkpoint in a fresh process: same weights.
+    train(build_model(shape, tokenizer, seed=0), tokenizer, recipe, seed=0, work=tmp_path / "b", stop_at=6)
+    resumed = build_model(shape, tokenizer, seed=1)  # different init: everything must come from the checkpoint
+    train(resumed, tokenizer, recipe, seed=0, work=tmp_path / "b", log_every=2)
+    for a, b in zip(model.state_dict().values(), resumed.state_dict().values()):
+        assert torch.allclose(a, b, atol=1e-6)
+
+
+def _held_out_lines() -> set[str]:
+    """statskit lines over 20 characters that no train repository also contains."""
+    train_lines = {line.strip() for f in train_sources() for line in f.text.splitlines()}
+    held = set()
+    for repo in VERIFIED_ONLY:
+        for path in (REPOS_DIR / repo).rglob("*.py"):
+            held |= {line.strip() for line in path.read_text().splitlines() if len(line.strip()) > 20}
+    return held - train_lines
+
+
+def test_corpus_never_contains_held_out_code():
+    assert not any(f.repo in VERIFIED_ONLY for f in train_sources())
+    held = _held_out_lines()
+    assert len(held) > 100
+    texts = []
+    for phase in corpus.PHASES:
+        for step in (0, 1, 2):
+            stream = corpus.documents(phase, seed=0, step=step)
+            texts += [next(stream).text for _ in range(60)]
+    sample = "\n".join(texts)
+    leaked = [line for line in held if line in sample]
+    assert not leaked, leaked[:3]
+
+
+def test_corpus_is_deterministic_for_a_seed(toy_tokenizer):
+    tokenizer = load_tokenizer(toy_tokenizer[1])
+    a = corpus.batch_at(tokenizer, "mix", seed=3, step=5, batch_size=2, seq_len=512)
+    b = corpus.batch_at(tokenizer, "mix", seed=3, step=5, batch_size=2, seq_len=512)
+    c = corpus.batch_at(tokenizer, "mix", seed=4, step=5, batch_size=2, seq_len=512)
+    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+    assert not torch.equal(a[0], c[0])
+    assert (a[1] != corpus.IGNORE).any()  # some tokens carry loss
+
+
+def test_rename_keeps_code_shape():
+    source = next(f for f in train_sources() if f.path.endswith(".py") and "def " in f.text).text
+    renamed = rename(source, random.Random(0))
+    assert renamed != source
+    assert renamed.count("\n") == source.count("\n")
+    compile(renamed, "<renamed>", "exec")  # still valid Python
