@@ -80,3 +80,7 @@ def test_evaluate_model_that_is_not_a_model_folder(tasks_file, tmp_path):
 def test_evaluate_policy_and_model_together(tasks_file, tmp_path):
     assert_one_line(*invoke("evaluate", "--policy", "expert", "--model", str(tmp_path), "--tasks", str(tasks_file),
                             "--out", str(tmp_path / "o")), "not both")
+
+
+def test_zero_shot_probe_needs_tasks():
+    assert_one_line(*invoke("tiny-base", "probe", "--zero-shot", "2", "--n", "1"), "--zero-shot needs --tasks")

@@ -177,3 +177,37 @@ def test_prefix_exercises_cut_where_tokens_split(toy_tokenizer):
         assert ids[:len(head)] == head
     doc = corpus.BUILDERS["prefix_recall"](random.Random(1))
     assert doc is None or any(loss for _, loss in doc.segments)
+
+
+def test_expert_layout_makes_a_copied_line_the_same_tokens_as_in_the_view(toy_tokenizer):
+    """The scripted expert (and the str_replace exercises) put old_str on its own lines. Unwrapped,
+    a line ending in punctuation would glue it to `</parameter>` (`)</`): other tokens than the
+    view's `)\n`. Wrapped, the line and its newline are token for token the view's."""
+    from artifact.agent.actions import format_call, parse_action
+
+    tokenizer = load_tokenizer(toy_tokenizer[1])
+    line = "        if total > limit(amount):"
+    viewed = tokenizer(f"    12\t{line}\n    13\t        pass\n").input_ids
+    wanted = tokenizer(line + "\n").input_ids[1:]  # from the first word on
+    wrapped = tokenizer(format_call("str_replace_editor", command="str_replace", path="/testbed/a.py",
+                                    old_str=f"\n{line}\n", new_str="\nx\n")).input_ids
+    glued = tokenizer(format_call("str_replace_editor", command="str_replace", path="/testbed/a.py",
+                                  old_str=line, new_str="x")).input_ids
+
+    def contains(ids, part):
+        return any(ids[i:i + len(part)] == part for i in range(len(ids)))
+    assert contains(viewed, wanted) and contains(wrapped, wanted) and not contains(glued, wanted)
+    assert parse_action(tokenizer.decode(wrapped)).arguments["old_str"] == line
+
+
+def test_shuffled_views_are_train_code_no_memory_predicts():
+    """Runs of real lines in a random order, half of them with a token changed: a 4-line stretch
+    of a view is (almost) never a stretch of a train file, so only copying can reproduce it."""
+    rng = random.Random(5)
+    views = [corpus._shuffled_lines(rng) for _ in range(40)]
+    assert all(8 <= len(v) <= 40 for v in views)
+    assert views[0] == corpus._shuffled_lines(random.Random(5))  # seeded
+    train_text = "\n".join(f.text for f in train_sources())
+    stretches = [v[i:i + 4] for v in views for i in range(0, len(v) - 3, 4)]
+    known = sum("\n".join(stretch) in train_text for stretch in stretches)
+    assert known < 0.1 * len(stretches), (known, len(stretches))

@@ -100,3 +100,18 @@ def test_scripted_expert_resolves_tasks(tiny_suite, splits, tmp_path, perturb):
             assert authors[0] == "student" and saved["switch_index"] >= 2
         else:
             assert set(authors) == {"expert"} and saved["switch_index"] == 0
+        edits = [m["content"] for m in saved["messages"] if "<parameter=command>str_replace<" in m["content"]]
+        assert edits and all("<parameter=old_str>\n" in e and "\n</parameter>" in e for e in edits)
+
+
+def test_zero_shot_probe_rolls_the_base_model_out(tiny_suite):
+    """`oec tiny-base probe --zero-shot N`: the committed base model as an agent, on real tasks."""
+    from click.testing import CliRunner
+
+    from artifact.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["tiny-base", "probe", "--n", "2", "--tasks", str(tiny_suite / "verified.jsonl"),
+                                      "--zero-shot", "2"])
+    assert result.exit_code == 0, result.output
+    assert "zero-shot: " in result.output and "/2 resolved" in result.output
+    assert "zero_shot_resolved" in result.output

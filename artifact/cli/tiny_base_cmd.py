@@ -52,8 +52,15 @@ def build_cmd(out: Path, seed: int, minutes: float, work: Path | None, n_probe: 
 @click.option("--greedy", "n_greedy", type=int, default=0, show_default=True,
               help="Also check N items per kind by real greedy generation.")
 @click.option("--seed", type=int, default=0, show_default=True)
-def probe_cmd(model_dir: Path | None, tasks_file: Path | None, n: int, n_greedy: int, seed: int) -> None:
-    """Exact-copy accuracy on held-out material (random spans; statskit lines, paths and edits)."""
+@click.option("--zero-shot", "n_zero_shot", type=int, default=0, show_default=True,
+              help="Also roll the model out, as it is, on N of the --tasks (evenly spread) through the "
+                   "agent loop at temperature 0 and report its resolve rate (a base model: expect ~0).")
+def probe_cmd(model_dir: Path | None, tasks_file: Path | None, n: int, n_greedy: int, seed: int,
+              n_zero_shot: int) -> None:
+    """Exact-copy accuracy on held-out material (random spans; statskit lines, paths, edits and
+    line continuations); with --zero-shot, the resolve rate of the model as an agent."""
+    if n_zero_shot and tasks_file is None:
+        raise UserError("--zero-shot needs --tasks (e.g. runs/tiny/tasks/verified.jsonl)")
     import torch
 
     from artifact.models.tiny_base import load_tiny_base
@@ -70,7 +77,29 @@ def probe_cmd(model_dir: Path | None, tasks_file: Path | None, n: int, n_greedy:
         hits, speed = probes.greedy_check(model, tokenizer, subset)
         scores["greedy_exact_subset"] = sum(hits) / len(hits)
         click.echo(f"greedy decoding: {speed:.0f} tokens/s on short answers")
+    if n_zero_shot:
+        scores["zero_shot_resolved"] = _zero_shot(model_dir or DEFAULT_OUT, tasks_file, tasks, n_zero_shot, seed)
     _print_scores(scores, f"copy probe of {model_dir or 'the committed tiny-base'}")
+
+
+def _zero_shot(model_dir: Path, tasks_file: Path, tasks: list, n: int, seed: int) -> float:
+    """The resolve rate of the base model itself as an agent (the pipeline's tiny budgets)."""
+    import tempfile
+
+    from artifact.agent.loop import AgentConfig
+    from artifact.cli.common import local_runtime, student_factory
+    from artifact.configs import load_scale
+    from artifact.evaluate.evaluate import evaluate
+    from artifact.pipeline.stages import spread
+
+    budgets = load_scale("tiny")["pipeline"]
+    factory = student_factory(str(model_dir), budgets["call_limit"], budgets["max_new_tokens"])
+    with tempfile.TemporaryDirectory(prefix="oec-zero-shot-") as out:
+        runtime = local_runtime(tasks_file, False, hide=(Path(out),))
+        report = evaluate(spread(tasks, n), factory, runtime, out, str(model_dir), seed=seed, workers=2,
+                          config=AgentConfig())
+    click.echo(f"zero-shot: {report['resolved']}/{report['n_tasks']} resolved; exits {report['exit_status_counts']}")
+    return report["resolve_rate"]
 
 
 def _print_scores(scores: dict[str, float], title: str) -> None:

@@ -149,8 +149,10 @@ class ScriptedExpert:
         # careful engineer writes, and what a small student can learn to copy.
         for context in range(MAX_CONTEXT + 1):
             old, new = minimal_edit(hunk, context)
-            arguments = {"command": "str_replace", "path": self._path(path), "old_str": old,
-                         "new_str": new}
+            # Values on their own lines, as LLM experts write this XML format (the parser strips
+            # one newline each side): a copied line then ends in the same tokens as in the view.
+            arguments = {"command": "str_replace", "path": self._path(path), "old_str": f"\n{old}\n",
+                         "new_str": f"\n{new}\n"}
             result = yield self._say("edit", "str_replace_editor", **arguments)
             if (_UNCHANGED in result and "did not appear verbatim" in result) or "does not exist" in result:
                 # The file is not in the state the patch expects: reset it and edit again.

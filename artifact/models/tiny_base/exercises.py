@@ -285,11 +285,23 @@ def line_edit(rng: random.Random, lines: list[str], path: str, first: int = 1) -
             .add(f"In line {first + i}, replace `{old}` with `{new}`:\n").add(edited + "\n", loss=True))
 
 
+def unique_prefix(lines: list[str], i: int, min_words: int = 1) -> str | None:
+    """The shortest start of line i (>= min_words words, cut at pre-token bounds) no other line has."""
+    for words in range(min_words, len(_WORD_START.findall(lines[i])) + 2):
+        prefix = line_prefix(lines[i], words)
+        if sum(1 for line in lines if line.startswith(prefix)) == 1:
+            return prefix
+        if prefix == lines[i]:
+            return None
+    return None
+
+
 def str_replace_call(rng: random.Random, lines: list[str], path: str, first: int = 1,
                      single_line: bool = False) -> Doc | None:
     """Tool format: a view observation, an instruction, then a str_replace call whose old_str
-    copies 1-3 lines of the view (or exactly the edited line) and whose new_str changes one token (the expert's layout: values
-    wrapped in newlines)."""
+    copies 1-3 lines of the view (or exactly the edited line) and whose new_str changes one token,
+    laid out as the scripted expert writes it (values on their own lines). The instruction
+    names the line by its number or, as a student must find it, by its first words."""
     target = _edit_target(rng, lines)
     if target is None:
         return None
@@ -299,9 +311,14 @@ def str_replace_call(rng: random.Random, lines: list[str], path: str, first: int
     hi = i + 1 if single_line else min(len(lines), i + 1 + rng.randint(0, 1))
     old_block = "\n".join(lines[lo:hi])
     new_block = "\n".join(lines[lo:i] + [edited] + lines[i + 1:hi])
-    ask = rng.choice((f"In line {first + i} of {path}, `{old}` should be `{new}`. Fix it.",
-                      f"Change `{old}` to `{new}` in line {first + i}.",
-                      f"Line {first + i} is wrong: replace `{old}` with `{new}`."))
+    prefix = unique_prefix(lines, i, rng.randint(1, 3))
+    if prefix is not None and rng.random() < 0.6:
+        ask = rng.choice((f"The line starting with `{prefix.strip()}` is wrong: `{old}` should be `{new}`.",
+                          f"In the line `{prefix.strip()} ...`, replace `{old}` with `{new}`."))
+    else:
+        ask = rng.choice((f"In line {first + i} of {path}, `{old}` should be `{new}`. Fix it.",
+                          f"Change `{old}` to `{new}` in line {first + i}.",
+                          f"Line {first + i} is wrong: replace `{old}` with `{new}`."))
     reply = format_call("str_replace_editor", _thought(rng, ("This line is wrong; fix it.", "Make the change.")),
                         command="str_replace", path=f"{WORKDIR}/{path}",
                         old_str=f"\n{old_block}\n", new_str=f"\n{new_block}\n")

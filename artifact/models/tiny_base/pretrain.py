@@ -51,10 +51,12 @@ class Recipe:
         # Pure copying of random material first, short rows: copying appears abruptly after a
         # plateau (~1,750 steps of 4 x 512 in the prototypes; env-notes saw the same jump).
         Phase("warmup", steps=2000, batch_size=4, seq_len=512),
-        # Copying from long views of real (renamed) code, in every exercise format.
-        Phase("copy_long", steps=1100, batch_size=4, seq_len=1024),
+        # Copying from long views of real (renamed or shuffled) code, in every exercise format.
+        Phase("copy_long", steps=600, batch_size=4, seq_len=1024),
         # Then copying + code + tool-format conversations.
-        Phase("mix", steps=900, batch_size=4, seq_len=1024),
+        Phase("mix", steps=300, batch_size=4, seq_len=1024),
+        # Then mostly what a student needs: continue a viewed line from its first words.
+        Phase("lines", steps=1000, batch_size=4, seq_len=1024),
     )
     shape: ModelShape = field(default_factory=ModelShape)
     peak_lr: float = 2e-3  # constant through the warm-up phase

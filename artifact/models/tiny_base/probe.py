@@ -124,7 +124,7 @@ def held_out_prefix_items(n: int, seed: int = 0) -> list[ProbeItem]:
         head = (f"{ex.IM_START}assistant\nFix the line.\n\n<function=str_replace_editor>\n<parameter=command>"
                 f"str_replace</parameter>\n<parameter=path>{ex.WORKDIR}/{path}</parameter>\n<parameter=old_str>\n")
         items.append(ProbeItem("heldout_prefix_lines", view.text + head + prefix,
-                               lines[k][len(prefix):] + "\n</parameter>"))
+                               lines[k][len(prefix):] + "\n</parameter>\n"))  # ">\n" is one token
     return items
 
 
@@ -212,9 +212,7 @@ def copy_probe(model, tokenizer, n: int = 100, seed: int = 0, tasks: list[Task] 
     }
     if tasks:
         sets["issue_test_ids"] = issue_test_id_items(tasks, n_tasks)
-    # TODO(zero-shot resolve rate): once HFPolicy lands, add here the resolve rate of
-    # `load_tiny_base()` on `tasks` through the project's agent loop (artifact.agent.loop) with
-    # temperature 0, the local runtime and the suite's grading, as a "zero_shot_resolved" entry.
+    # The zero-shot resolve rate (the model as an agent) is `oec tiny-base probe --zero-shot N`.
     scores = {}
     for kind, items in sets.items():
         hits = teacher_forced_exact(model, tokenizer, items)
