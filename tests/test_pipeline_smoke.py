@@ -45,6 +45,9 @@ def test_main_table_grid_end_to_end_then_cached(tiny_suite, tmp_path):
     assert verdicts["oec_vs_bc_7b"] in {"reproduced", "not reproduced", "inconclusive"}
     assert (results / "tiny" / "main_7b.png").stat().st_size > 1000
     assert "Measured vs reported" in first.output
+    stages = [t["stage"].split("/")[0] for t in result["stage_seconds"]]
+    assert {"rollouts", "datasets", "models", "evals"} <= set(stages)
+    assert all(t["seconds"] >= 0 for t in result["stage_seconds"])
 
     # Every stage is cached: a rerun trains and rolls out nothing and gives the same rows.
     start = time.monotonic()
@@ -52,6 +55,7 @@ def test_main_table_grid_end_to_end_then_cached(tiny_suite, tmp_path):
     assert second.exit_code == 0, second.output
     assert "cached" in second.output and time.monotonic() - start < 60
     again = json.loads((results / "tiny" / "main_7b.json").read_text())
+    assert again["stage_seconds"] == []  # nothing computed the second time
     assert [r["resolve_rate"] for r in again["rows"]] == [r["resolve_rate"] for r in result["rows"]]
 
     compare = CliRunner().invoke(cli, ["compare", "--results-dir", str(results)])

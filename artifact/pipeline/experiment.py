@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import fields
 from pathlib import Path
@@ -39,6 +40,22 @@ def settings_from(config: dict, unsafe_no_sandbox: bool = False) -> Settings:
                     unsafe_no_sandbox=unsafe_no_sandbox, train_overrides=config.get("train", {}))
 
 
+def stage_times(root: Path, since: float) -> list[dict]:
+    """The stages this run computed (their done.json written after `since`), in order, with the
+    wall time each took: where an `oec reproduce` spends its time."""
+    found = []
+    for done in root.glob("*/*/done.json"):
+        try:
+            if done.stat().st_mtime < since:
+                continue
+            seconds = json.loads(done.read_text()).get("seconds")
+        except (OSError, ValueError):
+            continue
+        if seconds is not None:
+            found.append((done.stat().st_mtime, f"{done.parent.parent.name}/{done.parent.name}", seconds))
+    return [{"stage": name, "seconds": seconds} for _, name, seconds in sorted(found)]
+
+
 def run_experiment(exp: Experiment, scale: str, seeds: int, runs_dir: Path, results_dir: Path,
                    unsafe_no_sandbox: bool = False, overrides: list[str] = ()) -> dict:
     if scale not in LOCAL_SCALES:
@@ -65,6 +82,7 @@ def run_experiment(exp: Experiment, scale: str, seeds: int, runs_dir: Path, resu
         console.rule(f"[bold magenta]{exp.name}[/] scale {scale}, seed {seed + 1}/{seeds}")
         per_seed.append(run_seed(exp, plan, pipe, seed))
     result = build_result(exp, scale, per_seed, list(range(seeds)), used, time.time() - start)
+    result["stage_seconds"] = stage_times(pipe.store.root, since=start)
     path = write_result(result, results_dir, exp.plot)
     console.print(f"results: {path} (+ .md, .png)")
     return result

@@ -8,7 +8,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from artifact.agent.trajectory import write_json_atomic
@@ -27,6 +28,7 @@ class StageDir:
     kind: str  # rollouts | datasets | models | evals
     path: Path
     spec: dict
+    opened_at: float = field(default_factory=time.time, compare=False)
 
     @property
     def done_file(self) -> Path:
@@ -40,7 +42,10 @@ class StageDir:
         return record if record.get("spec") == json.loads(json.dumps(self.spec, default=str)) else None
 
     def mark_done(self, result: dict) -> dict:
-        record = {"spec": json.loads(json.dumps(self.spec, default=str)), **result}
+        # seconds: this (last) attempt's wall time, so a run's stage times can be read back.
+        record = {"spec": json.loads(json.dumps(self.spec, default=str)), **result,
+                  "seconds": round(time.time() - self.opened_at, 1),
+                  "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
         write_json_atomic(self.done_file, record, indent=1)
         return record
 

@@ -57,6 +57,10 @@ def markdown(result: dict) -> str:
         lines += ["", "Rows short of their budget:", *notes]
     if result.get("notes"):
         lines += ["", result["notes"]]
+    if result.get("stage_seconds"):
+        lines += ["", "Stages computed by this run (cached ones are not listed):", "",
+                  "| stage | minutes |", "|---|---:|"]
+        lines += [f"| {t['stage']} | {t['seconds'] / 60:.1f} |" for t in result["stage_seconds"]]
     return "\n".join(lines) + "\n"
 
 
