@@ -211,3 +211,12 @@ def test_shuffled_views_are_train_code_no_memory_predicts():
     stretches = [v[i:i + 4] for v in views for i in range(0, len(v) - 3, 4)]
     known = sum("\n".join(stretch) in train_text for stretch in stretches)
     assert known < 0.1 * len(stretches), (known, len(stretches))
+
+
+def test_a_phase_with_its_own_lr_leaves_the_earlier_schedule_as_it_was():
+    recipe = Recipe()
+    earlier = Recipe(phases=tuple(p for p in recipe.phases if p.lr is None))
+    assert recipe.total_steps > earlier.total_steps
+    assert all(recipe.lr_at(s) == earlier.lr_at(s) for s in range(0, earlier.total_steps, 7))
+    extension = next(p for p in recipe.phases if p.lr is not None)
+    assert recipe.lr_at(earlier.total_steps) == recipe.lr_at(recipe.total_steps - 1) == extension.lr

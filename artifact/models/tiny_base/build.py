@@ -127,6 +127,7 @@ def build_markdown(report: BuildReport, recipe: Recipe, seed: int, minutes: floa
                    n_probe: int) -> str:
     phases = "\n".join(f"  - `{p.name}`: {p.steps} steps x {p.batch_size} rows x {p.seq_len} tokens "
                        f"= {p.steps * p.batch_size * p.seq_len / 1e6:.1f}M tokens (padding included)"
+                       + (f", at a constant lr {p.lr}" if p.lr is not None else "")
                        for p in recipe.phases)
     scores = "\n".join(f"| {k} | {v:.1%} |" for k, v in report.scores.items())
     stopped = ("" if report.steps_done == report.total_steps else
@@ -142,7 +143,7 @@ oec tiny-base build --out artifact/models/tiny_base/weights --seed {seed} --minu
 {stopped}
 - Seed: {seed}; steps: {report.steps_done} / {report.total_steps}; training time {report.train_seconds / 60:.1f} min
   (probing excluded),
-  build wall time {report.wall_seconds / 60:.1f} min (torch {torch.__version__}, {recipe.threads} threads,
+  wall time of the last (resumed) invocation {report.wall_seconds / 60:.1f} min (torch {torch.__version__}, {recipe.threads} threads,
   {platform.machine()}; the machine was shared with other jobs, so times are not speeds).
 - Model: Qwen2ForCausalLM, hidden {recipe.shape.hidden_size}, {recipe.shape.num_hidden_layers} layers,
   {recipe.shape.num_attention_heads} heads (head_dim {recipe.shape.hidden_size // recipe.shape.num_attention_heads}),
@@ -152,12 +153,14 @@ oec tiny-base build --out artifact/models/tiny_base/weights --seed {seed} --minu
   `artifact.models.tiny_base.tokenizer.load_tokenizer` (PreTrainedTokenizerFast).
 - Recipe: AdamW (0.9, 0.95), lr {recipe.peak_lr} after {recipe.lr_warmup_steps} warm-up steps, constant
   through the first phase, then cosine from {recipe.later_lr} to {recipe.final_lr_fraction:.0%} of it over the
-  rest; gradient clip 1.0; weight decay {recipe.weight_decay}.
+  rest (phases with their own lr excepted); gradient clip 1.0; weight decay {recipe.weight_decay}.
 - Phases (mixes in corpus.py; answers carry the loss, contexts do not, code carries it all):
 {phases}
 - Data: pure copying of random material first (`warmup`); then copying from long views of the
   train repositories' code, identifiers renamed (`copy_long`); then copying + that code + tool-format
-  conversations (`mix`). Never: the held-out repository (statskit), task files or gold patches.
+  conversations (`mix`); then mostly continuing a viewed line from its first words, plain and in
+  str_replace calls, 40% of the views shuffled code no memory predicts (`lines`). Never: the
+  held-out repository (statskit), task files or gold patches.
 
 ## Copy accuracy (held-out material; exact match of the whole answer)
 

@@ -49,14 +49,17 @@ MIX = {
 # in 8 x 256 rows at lr 3e-3 broke out of the plateau at ~2.0M tokens instead of ~3.6M (twice);
 # but then 850 copy_long steps (+ prefix_recall .16) left held-out lines and paths at 0% and random
 # spans at ~10%: copying random spans does not carry over to 30-40-line views of real code.
-# The last phase trains what a student needs most, on real code: continue a viewed line from its
-# first words (plain and inside a str_replace call), the line's one-token edit, and the look-ups.
-# Measured (continuing v0 for 500 steps on prefix_recall .35, ambiguous .25, str_replace_line_call
-# .25, span_copy .15): held-out prefix copying 3% -> 29%; ambiguous spans alone: 0%.
+# The last phase (`lines`, appended to v0's recipe) trains what a student needs most, on real
+# code: continue a viewed line from its first words (plain and inside a str_replace call), the
+# line's one-token edit, and the look-ups. Its builders (`*_mixed`) draw 40% of their views from
+# shuffled code no memory predicts and name lines by their first words. Measured, continuing v0's
+# weights for ~600 steps: held-out prefix continuation 3% -> 20%, paths 0% -> 38%, lines 1% -> 8%
+# (ambiguous spans alone: 0%; the same exercises in a from-scratch recipe (warm-up, 600 copy_long,
+# 300 mix, 1000 lines steps) copied worse than v0 and was not adopted).
 LINES = {
-    "prefix_recall": 0.25, "str_replace_line_call": 0.2, "ambiguous_span_copy": 0.12, "span_copy": 0.06,
-    "line_recall": 0.1, "definition_lookup": 0.1, "line_edit": 0.05, "str_replace_call": 0.04,
-    "listing_view_call": 0.03, "pytest_call": 0.02, "code": 0.03,
+    "prefix_recall_mixed": 0.25, "str_replace_line_call_mixed": 0.2, "ambiguous_span_copy": 0.12,
+    "span_copy": 0.06, "line_recall_mixed": 0.1, "definition_lookup": 0.1, "line_edit_mixed": 0.05,
+    "str_replace_call_mixed": 0.04, "listing_view_call": 0.03, "pytest_call": 0.02, "code": 0.03,
 }
 PHASES = {"warmup": WARMUP, "copy_long": COPY_LONG, "mix": MIX, "lines": LINES}
 SHUFFLED_VIEWS = 0.4  # share of file views made of shuffled, renamed, perturbed real lines
@@ -85,10 +88,8 @@ def _shuffled_lines(rng: random.Random) -> list[str]:
     """8-40 lines of real code that no memory can predict: runs of 1-5 lines from random train
     files in a random order, half the lines with one token changed (identifiers are renamed only
     when the joined runs still tokenize as Python, which is rare: `rename` skips text it cannot
-    tokenize). Views of intact
-    (even renamed) train files let a model recall the next line instead of copying it, which is
-    useless on a repository it never saw; measured: continuing v0 on these views raised held-out
-    prefix copying from 3% to 20% in 76 steps."""
+    tokenize). Views of intact (even renamed) train files let a model recall the next line
+    instead of copying it, which is useless on a repository it never saw."""
     files = [f for f in train_sources() if f.path.endswith(".py") and f.text.count("\n") > 3]
     lines: list[str] = []
     size = rng.randint(8, 40)
@@ -105,16 +106,21 @@ def _shuffled_lines(rng: random.Random) -> list[str]:
 
 def _view_material(rng: random.Random) -> tuple[list[str], str, int]:
     """(lines, repo-relative path, first line number) for a file view: a train file, usually with
-    renamed identifiers and sometimes a random path, shuffled unpredictable code, or a file of
-    random lines."""
-    if rng.random() < SHUFFLED_VIEWS:
-        return _shuffled_lines(rng), random_path(rng), rng.randint(1, 200)
+    renamed identifiers and sometimes a random path, or a file of random lines."""
     if rng.random() < 0.25:
         return ex.random_file(rng), random_path(rng), 1
     source = _file(rng)
     lines, first = _chunk(rng, _renamed_lines(rng, source))
     path = source.path if rng.random() < 0.5 else random_path(rng)
     return lines, path, first
+
+
+def _mixed_view_material(rng: random.Random) -> tuple[list[str], str, int]:
+    """The `lines` phase's views: shuffled unpredictable code (`SHUFFLED_VIEWS` of them) or
+    `_view_material`'s. Only new builders use it, so the earlier phases' data stays as it was."""
+    if rng.random() < SHUFFLED_VIEWS:
+        return _shuffled_lines(rng), random_path(rng), rng.randint(1, 200)
+    return _view_material(rng)
 
 
 def _random_repo(rng: random.Random) -> dict[str, list[str]]:
@@ -176,6 +182,12 @@ BUILDERS: dict[str, Callable[[random.Random], ex.Doc | None]] = {
     "line_edit": lambda r: ex.line_edit(r, *_view_material(r)),
     "str_replace_call": lambda r: ex.str_replace_call(r, *_view_material(r)),
     "str_replace_line_call": lambda r: ex.str_replace_call(r, *_view_material(r), single_line=True),
+    "prefix_recall_mixed": lambda r: ex.prefix_recall(r, *_mixed_view_material(r), queries=r.randint(1, 5)),
+    "line_recall_mixed": lambda r: ex.line_recall(r, *_mixed_view_material(r), queries=r.randint(1, 5)),
+    "line_edit_mixed": lambda r: ex.line_edit(r, *_mixed_view_material(r)),
+    "str_replace_call_mixed": lambda r: ex.str_replace_call(r, *_mixed_view_material(r), by_prefix=True),
+    "str_replace_line_call_mixed": lambda r: ex.str_replace_call(r, *_mixed_view_material(r), single_line=True,
+                                                                 by_prefix=True),
     "definition_view_call": lambda r: ex.definition_view_call(r, _repo_material(r)),
     "listing_view_call": lambda r: ex.listing_view_call(r, list(_repo_material(r))),
     "pytest_call": lambda r: ex.pytest_call(r, _test_ids(r)),

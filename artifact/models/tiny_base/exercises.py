@@ -297,11 +297,12 @@ def unique_prefix(lines: list[str], i: int, min_words: int = 1) -> str | None:
 
 
 def str_replace_call(rng: random.Random, lines: list[str], path: str, first: int = 1,
-                     single_line: bool = False) -> Doc | None:
+                     single_line: bool = False, by_prefix: bool = False) -> Doc | None:
     """Tool format: a view observation, an instruction, then a str_replace call whose old_str
     copies 1-3 lines of the view (or exactly the edited line) and whose new_str changes one token,
     laid out as the scripted expert writes it (values on their own lines). The instruction
-    names the line by its number or, as a student must find it, by its first words."""
+    names the line by its number or (`by_prefix`, most of the time) as a student must find it:
+    by its first words."""
     target = _edit_target(rng, lines)
     if target is None:
         return None
@@ -311,7 +312,7 @@ def str_replace_call(rng: random.Random, lines: list[str], path: str, first: int
     hi = i + 1 if single_line else min(len(lines), i + 1 + rng.randint(0, 1))
     old_block = "\n".join(lines[lo:hi])
     new_block = "\n".join(lines[lo:i] + [edited] + lines[i + 1:hi])
-    prefix = unique_prefix(lines, i, rng.randint(1, 3))
+    prefix = unique_prefix(lines, i, rng.randint(1, 3)) if by_prefix else None
     if prefix is not None and rng.random() < 0.6:
         ask = rng.choice((f"The line starting with `{prefix.strip()}` is wrong: `{old}` should be `{new}`.",
                           f"In the line `{prefix.strip()} ...`, replace `{old}` with `{new}`."))

@@ -29,6 +29,9 @@ class Phase:
     steps: int
     batch_size: int
     seq_len: int
+    # A phase with its own constant lr is outside the cosine (so appending one to a recipe leaves
+    # the earlier steps' schedule, and so their weights, exactly as they were).
+    lr: float | None = None
 
 
 @dataclass(frozen=True)
@@ -51,12 +54,12 @@ class Recipe:
         # Pure copying of random material first, short rows: copying appears abruptly after a
         # plateau (~1,750 steps of 4 x 512 in the prototypes; env-notes saw the same jump).
         Phase("warmup", steps=2000, batch_size=4, seq_len=512),
-        # Copying from long views of real (renamed or shuffled) code, in every exercise format.
-        Phase("copy_long", steps=600, batch_size=4, seq_len=1024),
-        # Then copying + code + tool-format conversations.
-        Phase("mix", steps=300, batch_size=4, seq_len=1024),
+        # Copying from long views of real (renamed) code, in every exercise format.
+        Phase("copy_long", steps=1100, batch_size=4, seq_len=1024),
+        # Then copying + code + tool-format conversations. (Steps 0-3999 are v0's recipe.)
+        Phase("mix", steps=900, batch_size=4, seq_len=1024),
         # Then mostly what a student needs: continue a viewed line from its first words.
-        Phase("lines", steps=1000, batch_size=4, seq_len=1024),
+        Phase("lines", steps=550, batch_size=4, seq_len=1024, lr=1e-3),
     )
     shape: ModelShape = field(default_factory=ModelShape)
     peak_lr: float = 2e-3  # constant through the warm-up phase
@@ -83,13 +86,18 @@ class Recipe:
 
     def lr_at(self, step: int) -> float:
         """Linear warm-up, `peak_lr` through the first phase, then cosine from `later_lr` down to
-        `final_lr_fraction` of it over the remaining phases (a pure function of the step)."""
+        `final_lr_fraction` of it over the remaining phases, except that a phase with its own `lr`
+        runs at that constant lr (a pure function of the step)."""
         if step < self.lr_warmup_steps:
             return self.peak_lr * (step + 1) / self.lr_warmup_steps
+        phase, _ = self.phase_at(min(step, self.total_steps - 1))
+        if phase.lr is not None:
+            return phase.lr
         first = self.phases[0].steps
         if step < first:
             return self.peak_lr
-        progress = (step - first) / max(1, self.total_steps - first)
+        scheduled = sum(p.steps for p in self.phases if p.lr is None)
+        progress = (step - first) / max(1, scheduled - first)
         cosine = 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
         return self.later_lr * (self.final_lr_fraction + (1 - self.final_lr_fraction) * cosine)
 
