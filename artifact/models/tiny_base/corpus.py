@@ -53,16 +53,17 @@ MIX = {
 # code: continue a viewed line from its first words (plain and inside a str_replace call), the
 # line's one-token edit, and the look-ups. Its builders (`*_mixed`) draw 40% of their views from
 # shuffled code no memory predicts and name lines by their first words. Measured, continuing v0's
-# weights for ~600 steps: held-out prefix continuation 3% -> 20%, paths 0% -> 38%, lines 1% -> 8%
-# (ambiguous spans alone: 0%; the same exercises in a from-scratch recipe (warm-up, 600 copy_long,
-# 300 mix, 1000 lines steps) copied worse than v0 and was not adopted).
+# weights for ~600 steps with a fresh optimizer (60 items per kind): held-out prefix continuation
+# 3% -> 20%, paths 0% -> 38%, lines 1% -> 8%; in the build itself (v2, 200 items): 14%, 0%, 2.5%.
+# Ambiguous spans alone: 0%. The same exercises in a from-scratch recipe (warm-up, 600 copy_long,
+# 300 mix, 1000 lines steps) copied worse than v0 and were not adopted.
 LINES = {
     "prefix_recall_mixed": 0.25, "str_replace_line_call_mixed": 0.2, "ambiguous_span_copy": 0.12,
     "span_copy": 0.06, "line_recall_mixed": 0.1, "definition_lookup": 0.1, "line_edit_mixed": 0.05,
     "str_replace_call_mixed": 0.04, "listing_view_call": 0.03, "pytest_call": 0.02, "code": 0.03,
 }
 PHASES = {"warmup": WARMUP, "copy_long": COPY_LONG, "mix": MIX, "lines": LINES}
-SHUFFLED_VIEWS = 0.4  # share of file views made of shuffled, renamed, perturbed real lines
+SHUFFLED_VIEWS = 0.4  # share of the `lines` phase's views made of shuffled, perturbed real lines
 
 
 # ----------------------------------------------------------------------------- material pickers

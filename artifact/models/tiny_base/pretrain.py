@@ -29,8 +29,8 @@ class Phase:
     steps: int
     batch_size: int
     seq_len: int
-    # A phase with its own constant lr is outside the cosine (so appending one to a recipe leaves
-    # the earlier steps' schedule, and so their weights, exactly as they were).
+    # A phase with its own constant lr is outside the cosine (so appending one at the end of a
+    # recipe leaves the earlier steps' schedule, and so their weights, exactly as they were).
     lr: float | None = None
 
 
