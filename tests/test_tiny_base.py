@@ -220,3 +220,36 @@ def test_a_phase_with_its_own_lr_leaves_the_earlier_schedule_as_it_was():
     assert all(recipe.lr_at(s) == earlier.lr_at(s) for s in range(0, earlier.total_steps, 7))
     extension = next(p for p in recipe.phases if p.lr is not None)
     assert recipe.lr_at(earlier.total_steps) == recipe.lr_at(recipe.total_steps - 1) == extension.lr
+
+
+def test_probe_scores_locate_the_first_wrong_token(toy_tokenizer):
+    """teacher_forced_scores against a fake model that predicts the gold next token except where
+    told: exact items, a miss at the answer's first token (a wrong choice) and a later miss."""
+    from types import SimpleNamespace
+
+    from artifact.models.tiny_base import probe
+
+    tokenizer = load_tokenizer(toy_tokenizer[1])
+    items = [probe.ProbeItem("k", "Line 3 is:\n", "    return total + 1\n")] * 3
+    prompt_len = len(tokenizer.backend_tokenizer.encode(items[0].prompt, add_special_tokens=False).ids)
+    wrong_at = {1: 0, 2: 2}  # row -> answer token index predicted wrongly
+
+    class Oracle:
+        def __call__(self, input_ids, attention_mask):
+            logits = torch.zeros(*input_ids.shape, tokenizer.vocab_size + 8)
+            nxt = torch.roll(input_ids, -1, dims=1)
+            for row in range(input_ids.shape[0]):
+                target = nxt[row].clone()
+                if row in wrong_at:
+                    position = prompt_len - 1 + wrong_at[row]
+                    target[position] = (target[position] + 1) % tokenizer.vocab_size
+                logits[row, torch.arange(input_ids.shape[1]), target] = 1.0
+            return SimpleNamespace(logits=logits)
+
+    scores = probe.teacher_forced_scores(Oracle(), tokenizer, items)
+    assert [s.exact for s in scores] == [True, False, False]
+    assert [s.first_error for s in scores] == [None, 0, 2]
+    n = scores[0].answer_tokens
+    summary = probe.summarize(scores)
+    assert summary["exact"] == 1 / 3 and summary["wrong_at_start"] == 1 / 3
+    assert summary["token_accuracy"] == (3 * n - 2) / (3 * n)

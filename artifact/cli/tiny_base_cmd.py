@@ -70,7 +70,9 @@ def probe_cmd(model_dir: Path | None, tasks_file: Path | None, n: int, n_greedy:
     torch.set_num_threads(2)
     model, tokenizer = load_tiny_base(model_dir)
     tasks = load_tasks(tasks_file) if tasks_file else None
-    scores = probes.copy_probe(model, tokenizer, n=n, seed=seed, tasks=tasks, n_tasks=n)
+    details = probes.copy_probe_details(model, tokenizer, n=n, seed=seed, tasks=tasks, n_tasks=n)
+    _print_details(details, f"copy probe of {model_dir or 'the committed tiny-base'} ({n} items per kind)")
+    scores: dict[str, float] = {}
     if n_greedy:
         subset = (probes.random_span_items(n_greedy, seed) + probes.held_out_line_items(n_greedy, seed)
                   + probes.held_out_path_items(n_greedy, seed))
@@ -79,7 +81,8 @@ def probe_cmd(model_dir: Path | None, tasks_file: Path | None, n: int, n_greedy:
         click.echo(f"greedy decoding: {speed:.0f} tokens/s on short answers")
     if n_zero_shot:
         scores["zero_shot_resolved"] = _zero_shot(model_dir or DEFAULT_OUT, tasks_file, tasks, n_zero_shot, seed)
-    _print_scores(scores, f"copy probe of {model_dir or 'the committed tiny-base'}")
+    if scores:
+        _print_scores(scores, "generation")
 
 
 def _zero_shot(model_dir: Path, tasks_file: Path, tasks: list, n: int, seed: int) -> float:
@@ -100,6 +103,14 @@ def _zero_shot(model_dir: Path, tasks_file: Path, tasks: list, n: int, seed: int
                           config=AgentConfig())
     click.echo(f"zero-shot: {report['resolved']}/{report['n_tasks']} resolved; exits {report['exit_status_counts']}")
     return report["resolve_rate"]
+
+
+def _print_details(details: dict[str, dict[str, float]], title: str) -> None:
+    table = Table("probe", "exact", "per token", "wrong from the 1st token", title=title,
+                  caption="teacher-forced; wrong from the 1st token = chose the wrong line/file/name")
+    for kind, d in details.items():
+        table.add_row(kind, f"{d['exact']:.1%}", f"{d['token_accuracy']:.1%}", f"{d['wrong_at_start']:.1%}")
+    Console().print(table)
 
 
 def _print_scores(scores: dict[str, float], title: str) -> None:

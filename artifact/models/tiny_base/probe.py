@@ -146,9 +146,17 @@ def _encode(tokenizer, text: str) -> list[int]:
     return tokenizer.backend_tokenizer.encode(text, add_special_tokens=False).ids
 
 
+@dataclass(frozen=True)
+class ItemScore:
+    exact: bool
+    correct_tokens: int
+    answer_tokens: int
+    first_error: int | None  # answer token index of the first wrong prediction (None: exact)
+
+
 @torch.no_grad()
-def teacher_forced_exact(model, tokenizer, items: list[ProbeItem], batch_size: int = 8,
-                         max_len: int = 4096) -> list[bool]:
+def teacher_forced_scores(model, tokenizer, items: list[ProbeItem], batch_size: int = 8,
+                          max_len: int = 4096) -> list[ItemScore]:
     results = []
     pad = tokenizer.pad_token_id
     for start in range(0, len(items), batch_size):
@@ -163,9 +171,25 @@ def teacher_forced_exact(model, tokenizer, items: list[ProbeItem], batch_size: i
             mask[row, :len(p) + len(a)] = 1
         predictions = model(input_ids=ids, attention_mask=mask).logits.argmax(-1)
         for row, (p, a) in enumerate(encoded):
-            predicted = predictions[row, len(p) - 1:len(p) + len(a) - 1].tolist()
-            results.append(predicted == a)
+            hits = [x == y for x, y in zip(predictions[row, len(p) - 1:len(p) + len(a) - 1].tolist(), a)]
+            first = None if all(hits) else hits.index(False)
+            results.append(ItemScore(first is None, sum(hits), len(a), first))
     return results
+
+
+def teacher_forced_exact(model, tokenizer, items: list[ProbeItem], batch_size: int = 8,
+                         max_len: int = 4096) -> list[bool]:
+    return [s.exact for s in teacher_forced_scores(model, tokenizer, items, batch_size, max_len)]
+
+
+def summarize(scores: list[ItemScore]) -> dict[str, float]:
+    """Exact share, per-token accuracy, and the share wrong from the answer's first token on:
+    a first-token miss means the model chose the wrong line, file or name (selection); a later
+    one, that it lost its place while copying (mechanics). They call for different training."""
+    n = max(len(scores), 1)
+    return {"exact": sum(s.exact for s in scores) / n,
+            "token_accuracy": sum(s.correct_tokens for s in scores) / max(sum(s.answer_tokens for s in scores), 1),
+            "wrong_at_start": sum(s.first_error == 0 for s in scores) / n}
 
 
 @torch.no_grad()
@@ -200,9 +224,8 @@ def greedy_speed(model, tokenizer, context_tokens: int = 1500, new_tokens: int =
     return new_tokens / (time.monotonic() - started)
 
 
-def copy_probe(model, tokenizer, n: int = 100, seed: int = 0, tasks: list[Task] | None = None,
-               n_tasks: int = 50) -> dict[str, float]:
-    """Teacher-forced exact-copy accuracy per probe kind."""
+def probe_sets(n: int = 100, seed: int = 0, tasks: list[Task] | None = None,
+               n_tasks: int = 50) -> dict[str, list[ProbeItem]]:
     sets = {
         "random_spans": random_span_items(n, seed),
         "heldout_lines": held_out_line_items(n, seed),
@@ -212,9 +235,19 @@ def copy_probe(model, tokenizer, n: int = 100, seed: int = 0, tasks: list[Task] 
     }
     if tasks:
         sets["issue_test_ids"] = issue_test_id_items(tasks, n_tasks)
+    return sets
+
+
+def copy_probe_details(model, tokenizer, n: int = 100, seed: int = 0, tasks: list[Task] | None = None,
+                       n_tasks: int = 50) -> dict[str, dict[str, float]]:
+    """Per probe kind: `summarize` of its teacher-forced scores."""
     # The zero-shot resolve rate (the model as an agent) is `oec tiny-base probe --zero-shot N`.
-    scores = {}
-    for kind, items in sets.items():
-        hits = teacher_forced_exact(model, tokenizer, items)
-        scores[kind] = sum(hits) / len(hits)
-    return scores
+    return {kind: summarize(teacher_forced_scores(model, tokenizer, items))
+            for kind, items in probe_sets(n, seed, tasks, n_tasks).items()}
+
+
+def copy_probe(model, tokenizer, n: int = 100, seed: int = 0, tasks: list[Task] | None = None,
+               n_tasks: int = 50) -> dict[str, float]:
+    """Teacher-forced exact-copy accuracy per probe kind."""
+    return {kind: detail["exact"] for kind, detail in copy_probe_details(model, tokenizer, n, seed, tasks,
+                                                                          n_tasks).items()}
