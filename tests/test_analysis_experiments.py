@@ -173,6 +173,23 @@ def test_failure_modes_buckets_the_grid_students(tmp_path):
     assert load_results(tmp_path / "results")[0]["claims"] == []
 
 
+def test_failure_modes_skips_a_student_that_was_never_trained(tmp_path):
+    """At tiny scale no on-policy rollout may resolve: that row is not trained, so it has no
+    evaluation. The others are still analysed and the result says which row is missing and why."""
+    class NoOnPolicy(FakePipeline):
+        def survivors(self, rollout_dir, masking="expert_only", repetition_filter=True):
+            return 0 if Path(rollout_dir).name.startswith("on-policy") else 100
+
+    pipe = NoOnPolicy(tmp_path / "run", {})
+    out = analyses.run_failure_modes(FAILURES, PLAN, pipe, [0], dict(FAILURES.extra), quiet=True)
+    failures = out.sections["failures"]
+    assert list(failures["runs"]) == ["BC", "OEC"] and "error" not in failures
+    assert "survived" in failures["not_analysed"]["on-policy"]
+    result = build_analysis_result(FAILURES, "tiny", out, [0], {}, 1.0)
+    text = write_analysis_result(result, tmp_path / "results").with_suffix(".md").read_text()
+    assert "Not analysed: **on-policy**" in text and "could not run" not in text
+
+
 def test_iterated_oec_chains_students_round_by_round(tmp_path):
     pipe = FakePipeline(tmp_path / "run", {})
     out = analyses.run_iterated_oec(ITERATED, PLAN, pipe, [0], {**ITERATED.extra, "rounds": 3},

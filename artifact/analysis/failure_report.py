@@ -32,6 +32,8 @@ def failure_markdown(result: dict) -> str:
               "|---|---:|---:|---:|---:|"]
     lines += [f"| {name} | {e['trajectories']} | {e['resolved']} | {e['unresolved']} | "
               f"{e['ungraded']} |" for name, e in runs.items()]
+    for name, why in result.get("not_analysed", {}).items():
+        lines += ["", f"Not analysed: **{name}**, no trained student to evaluate ({why})."]
     lines += ["", "## Deterministic buckets", ""] + _table(result, result["buckets"], "counts")
     judge = result.get("judge")
     if judge:

@@ -126,11 +126,16 @@ def run_failure_modes(exp: Experiment, plan: ScalePlan, pipe, seeds: list[int], 
     collected = [collect(exp, plan, pipe, s, settings, quiet) for s in seeds]
     names = tuple(settings["rows"])
     _, eval_file = pipe.tiny_suite()
+    # A row whose data came out empty was never trained, so it has no evaluation to read (at tiny
+    # scale: on-policy, when no student rollout resolved). Analyse the others; say which and why.
+    folders = {n: [c["rows"][n]["eval_dir"] for c in collected if c["rows"][n]["eval_dir"]] for n in names}
+    skipped = {n: "; ".join(c["rows"][n]["note"] for c in collected if c["rows"][n].get("note"))
+               or "no evaluation" for n in names if not folders[n]}
     try:
-        failures = failure_modes(eval_file, {n: [c["rows"][n]["eval_dir"] for c in collected]
-                                             for n in names})
+        failures = failure_modes(eval_file, {n: f for n, f in folders.items() if f})
     except AnalysisError as exc:  # e.g. every run resolved everything
         failures = {"error": str(exc), "runs": {}}
+    failures["not_analysed"] = skipped
     return AnalysisOutput([c["rows"] for c in collected],
                           tuple(_grid_row(exp, n) for n in names), {"failures": failures}, [])
 
