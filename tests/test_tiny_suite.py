@@ -127,6 +127,20 @@ def test_scripted_expert_views_only_lines_it_was_shown(tiny_suite, splits, tmp_p
     assert ranged  # the seeded choices include ranged views on these tasks
 
 
+def test_issues_name_the_function_the_expert_searches_for(splits):
+    """The expert's first search is inferable: the issue names the function under test (a few
+    constructor and private-helper bugs excepted), and the issue_search probe scores that name."""
+    from artifact.models.tiny_base import probe
+
+    tasks = splits["train"] + splits["verified"]
+    named = [t for t in tasks if t.meta["function"].split(".")[-1] in t.problem_statement]
+    assert len(named) >= 0.95 * len(tasks)
+    items = probe.issue_search_items(splits["verified"], 10)
+    assert len(items) == min(10, len(splits["verified"]))
+    for task, item in zip(splits["verified"], items):
+        assert item.answer.startswith(f" {task.meta['function'].split('.')[-1]}(' --include=*.py .")
+
+
 def test_zero_shot_probe_rolls_the_base_model_out(tiny_suite):
     """`oec tiny-base probe --zero-shot N`: the committed base model as an agent, on real tasks."""
     from click.testing import CliRunner
