@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import re
 
 import pytest
 
@@ -253,3 +254,17 @@ def test_probe_scores_locate_the_first_wrong_token(toy_tokenizer):
     summary = probe.summarize(scores)
     assert summary["exact"] == 1 / 3 and summary["wrong_at_start"] == 1 / 3
     assert summary["token_accuracy"] == (3 * n - 2) / (3 * n)
+
+
+def test_issue_search_exercise_takes_the_name_from_the_issue():
+    """The grep's NAME is a fresh random identifier that only the issue mentions; the reply is a
+    well-formed bash call and the only loss segment."""
+    from artifact.agent.actions import parse_action
+
+    for seed in range(40):
+        doc = corpus.BUILDERS["issue_search_call"](random.Random(seed))
+        user = next(t for t, _ in doc.segments if "<issue_description>" in t)
+        reply = doc.segments[[loss for _, loss in doc.segments].index(True)][0]
+        call = parse_action(reply.removesuffix("<|im_end|>"))
+        name = re.fullmatch(r"grep -rn 'def (\w+)\(' --include=\*\.py \.", call.arguments["command"]).group(1)
+        assert f"{name}(" in user and sum(loss for _, loss in doc.segments) == 1

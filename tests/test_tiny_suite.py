@@ -3,6 +3,7 @@ the scripted expert solving tasks from a clean and from a damaged start, all in 
 
 import json
 import random
+import re
 
 import pytest
 
@@ -102,6 +103,42 @@ def test_scripted_expert_resolves_tasks(tiny_suite, splits, tmp_path, perturb):
             assert set(authors) == {"expert"} and saved["switch_index"] == 0
         edits = [m["content"] for m in saved["messages"] if "<parameter=command>str_replace<" in m["content"]]
         assert edits and all("<parameter=old_str>\n" in e and "\n</parameter>" in e for e in edits)
+
+
+def test_scripted_expert_views_only_lines_it_was_shown(tiny_suite, splits, tmp_path):
+    """A student imitating the expert must be able to infer its arguments: every view_range starts
+    at (or up to 2 lines before) a line number a grep hit showed earlier in the conversation."""
+    tasks = random.Random(2).sample(splits["train"], 8)
+    runtime = local_runtime(tiny_suite / "train.jsonl", unsafe=False)
+    ranged = 0
+    for task in tasks:
+        record = run_one(RolloutJob(task, "bc", 0, tmp_path / f"{task.instance_id}.json"), expert_factory(False),
+                         runtime, AgentConfig())
+        assert record.resolved, record.report
+        for i, message in enumerate(record.messages):
+            found = re.search(r"<parameter=view_range>\[(\d+), (\d+)\]", message["content"])
+            if message["role"] != "assistant" or not found:
+                continue
+            ranged += 1
+            shown = "".join(m["content"] for m in record.messages[:i] if m["role"] == "user")
+            start = int(found.group(1))
+            assert any(re.search(rf"^\S+\.py:{n}:", shown, flags=re.MULTILINE) for n in range(start, start + 3)), \
+                message["content"]
+    assert ranged  # the seeded choices include ranged views on these tasks
+
+
+def test_issues_name_the_function_the_expert_searches_for(splits):
+    """The expert's first search is inferable: the issue names the function under test (a few
+    constructor and private-helper bugs excepted), and the issue_search probe scores that name."""
+    from artifact.models.tiny_base import probe
+
+    tasks = splits["train"] + splits["verified"]
+    named = [t for t in tasks if t.meta["function"].split(".")[-1] in t.problem_statement]
+    assert len(named) >= 0.95 * len(tasks)
+    items = probe.issue_search_items(splits["verified"], 10)
+    assert len(items) == min(10, len(splits["verified"]))
+    for task, item in zip(splits["verified"], items):
+        assert item.answer.startswith(f" {task.meta['function'].split('.')[-1]}(' --include=*.py .")
 
 
 def test_zero_shot_probe_rolls_the_base_model_out(tiny_suite):

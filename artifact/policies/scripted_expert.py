@@ -107,36 +107,39 @@ class ScriptedExpert:
         yield self._bash("restore", " && ".join(parts))
 
     def _explore(self) -> Step:
+        # Every argument comes from what the tools showed: the search term from the issue's
+        # function, the view's line numbers from the grep hit. A privileged expert that viewed
+        # the lines around the gold hunk directly would teach its students to guess numbers they
+        # cannot know (seen in BC students' evaluations: they viewed and edited another function).
         first = self.files[0]
         hunk = first.hunks[0]
-        target = self._search_term(hunk)
-        locate = self.rng.choice([
-            f"grep -rn {shlex.quote(target)} --include=*.py .",
-            "find . -name '*.py' -not -path './.git/*' | sort",
-            None,  # directory view through the editor
-        ])
-        steps: list[str] = []
-        if locate is None:
-            steps.append(self._say("locate", "str_replace_editor", command="view", path=self.workdir))
-        else:
-            steps.append(self._bash("locate", locate))
-        if self.rng.random() < 0.6:
-            tests = " ".join(shlex.quote(t) for t in self.task.FAIL_TO_PASS[:2])
-            steps.insert(self.rng.randint(0, 1), self._bash("reproduce", f"python -m pytest -q {tests}"))
-        if self.rng.random() < 0.5:
-            start = max(1, hunk.old_start - self.rng.randint(2, 12))
-            end = hunk.old_start + len(hunk.old_lines) + self.rng.randint(2, 12)
-            steps.append(self._say("view", "str_replace_editor", command="view",
-                                   path=self._path(first.path), view_range=f"[{start}, {end}]"))
-        else:
-            steps.append(self._say("view", "str_replace_editor", command="view", path=self._path(first.path)))
-        for step in steps:  # noqa: UP028 - `yield from` a list cannot receive the observations we send
-            yield step
+        if self.rng.random() < 0.3:  # sometimes look around first
+            yield self.rng.choice([
+                self._bash("locate", "find . -name '*.py' -not -path './.git/*' | sort"),
+                self._say("locate", "str_replace_editor", command="view", path=self.workdir),
+            ])
+        reproduce = self.rng.random() < 0.6
+        tests = " ".join(shlex.quote(t) for t in self.task.FAIL_TO_PASS[:2])
+        if reproduce and self.rng.random() < 0.5:
+            yield self._bash("reproduce", f"python -m pytest -q {tests}")
+            reproduce = False
+        found = yield self._bash("locate", f"grep -rn {shlex.quote(self._search_term(hunk))} --include=*.py .")
+        if reproduce:
+            yield self._bash("reproduce", f"python -m pytest -q {tests}")
+        line = grep_hit_line(found, first.path)
+        hunk_end = hunk.old_start + len(hunk.old_lines)
+        in_view = line is not None and line <= hunk.old_start + 3 and hunk_end <= line + VIEW_LINES
+        if in_view and self.rng.random() < 0.6:
+            start = max(1, line - self.rng.randint(0, 2))
+            yield self._say("view", "str_replace_editor", command="view", path=self._path(first.path),
+                            view_range=f"[{start}, {line + VIEW_LINES}]")
+        else:  # no usable hit, or the bug lies outside the function's first lines: read the whole file
+            yield self._say("view", "str_replace_editor", command="view", path=self._path(first.path))
 
     def _search_term(self, hunk: Hunk) -> str:
         function = self.task.meta.get("function")
         if function:
-            return "def " + function.split(".")[-1]
+            return "def " + function.split(".")[-1] + "("
         for line in hunk.removed or hunk.old_lines:
             words = re.findall(r"[A-Za-z_]\w{2,}", line)
             if words:
@@ -162,8 +165,15 @@ class ScriptedExpert:
                 return
 
 
+VIEW_LINES = 20  # a view from a grep hit shows its line and the next 20
 MAX_CONTEXT = 3  # git's hunks carry 3 lines of context: the widest edit is the whole hunk
 _UNCHANGED = "No replacement was performed"
+
+
+def grep_hit_line(output: str, path: str) -> int | None:
+    """The line number of the first `grep -rn` hit in `path` (repository-relative), if any."""
+    match = re.search(rf"^(?:\./)?{re.escape(path)}:(\d+):", output, flags=re.MULTILINE)
+    return int(match.group(1)) if match else None
 
 
 def minimal_edit(hunk: Hunk, context: int = 0) -> tuple[str, str]:

@@ -192,6 +192,7 @@ BUILDERS: dict[str, Callable[[random.Random], ex.Doc | None]] = {
     "definition_view_call": lambda r: ex.definition_view_call(r, _repo_material(r)),
     "listing_view_call": lambda r: ex.listing_view_call(r, list(_repo_material(r))),
     "pytest_call": lambda r: ex.pytest_call(r, _test_ids(r)),
+    "issue_search_call": ex.issue_search_call,  # in no phase yet: the budget (docs/tiny-scale.md)
     "code": _code,
 }
 

@@ -328,3 +328,45 @@ def str_replace_call(rng: random.Random, lines: list[str], path: str, first: int
         ("user", observation_message(cat_n(lines, f"{WORKDIR}/{path}", first)) + "\n" + ask),
         ("assistant", reply),
     ])
+
+
+# ------------------------------------------------------------------ grounding on an issue's names
+
+_ISSUE_TITLES = ("`{call}` gives a wrong result", "Wrong result from `{call}`", "Unexpected behaviour of `{call}`",
+                 "`{test}` fails")
+_ISSUE_OPENINGS = ("The test `{path}::{test}` fails on the current code:",
+                   "After the latest changes `{path}::{test}` no longer passes:",
+                   "I ran the test suite and `{path}::{test}` fails:")
+_SEARCH_THOUGHTS = ("Search the source for the function named in the issue.", "Find where the relevant code lives.",
+                    "Locate the code involved in the failing behaviour.")
+
+
+def _random_value(rng: random.Random) -> str:
+    return rng.choice([str(rng.randint(-20, 99)), f"{rng.randint(0, 99)}.{rng.randint(0, 9)}",
+                       repr(random_word(rng)), "True", "False", "None", f"[{rng.randint(0, 9)}, {rng.randint(0, 9)}]"])
+
+
+def issue_search_call(rng: random.Random) -> Doc:
+    """Tool format: an issue in the tiny suite's style about a function with a random name (a plain
+    call or a method call), then the search an agent starts with, `grep -rn 'def NAME(' ...`. Only
+    the issue can say NAME, so a model learns to take it from there rather than from memory."""
+    name = random_identifier(rng)
+    args = ", ".join(_random_value(rng) for _ in range(rng.randint(0, 3)))
+    if rng.random() < 0.35:
+        receiver = random_identifier(rng)
+        setup = f"    {receiver} = {random_identifier(rng, capitalized=True)}({_random_value(rng)})\n"
+        call = f"{receiver}.{name}({args})"
+    else:
+        setup, call = "", f"{name}({args})"
+    test = f"test_{name}" + (f"_{random_word(rng)}" if rng.random() < 0.5 else "")
+    path = f"tests/test_{random_identifier(rng)}.py"
+    expected = got = _random_value(rng)
+    while got == expected:
+        got = _random_value(rng)
+    title = rng.choice(_ISSUE_TITLES).format(call=call, test=test)
+    body = (f"{rng.choice(_ISSUE_OPENINGS).format(path=path, test=test)}\n\n```python\ndef {test}():\n{setup}"
+            f"    assert {call} == {expected}\n```\n\n`{call}` returns `{got}`, but `{expected}` is expected.")
+    issue = f"<issue_description>\n{title}\n\n{body}\n</issue_description>"
+    reply = format_call("bash", _thought(rng, _SEARCH_THOUGHTS),
+                        command=f"grep -rn 'def {name}(' --include=*.py .")
+    return chat("issue_search_call", [("system", SHORT_SYSTEM), ("user", issue), ("assistant", reply)])

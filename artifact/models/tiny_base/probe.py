@@ -8,6 +8,8 @@
 - heldout_prefix_lines: a str_replace call's old_str, given a held-out line's first 1-3 words,
   goes on to copy the rest of that line (how a student picks and copies the buggy line).
 - issue_test_ids (with --tasks): copy the failing test ids of real task issues into a pytest call.
+- issue_search (with --tasks): take the function under test from a real issue into the expert's
+  first search, `grep -rn 'def NAME(' ...`.
 
 Scoring: exact match of the whole answer, terminator included. Teacher-forced exact match (every
 answer token is the argmax given the gold prefix) is exactly what greedy decoding produces when the
@@ -131,15 +133,27 @@ def held_out_prefix_items(n: int, seed: int = 0) -> list[ProbeItem]:
 def issue_test_id_items(tasks: list[Task], n: int) -> list[ProbeItem]:
     """The task's own issue text, then a pytest command naming its failing tests (what the expert
     does after reading the issue); the command after `pytest -q ` is scored."""
-    items = []
-    for task in tasks[:n]:
-        reply_head = "Run the failing tests.\n\n<function=bash>\n<parameter=command>python -m pytest -q "
-        prompt = ("".join(t for t, _ in ex.chat("probe", [("system", ex.SHORT_SYSTEM),
-                                                          ("user", task.problem_statement.strip())]).segments)
-                  + f"{ex.IM_START}assistant\n" + reply_head)
-        answer = " ".join(task.FAIL_TO_PASS) + "</parameter>\n</function>" + ex.IM_END
-        items.append(ProbeItem("issue_test_ids", prompt, answer))
-    return items
+    head = "Run the failing tests.\n\n<function=bash>\n<parameter=command>python -m pytest -q "
+    return [ProbeItem("issue_test_ids", _issue_prompt(task, head),
+                      " ".join(task.FAIL_TO_PASS) + "</parameter>\n</function>" + ex.IM_END) for task in tasks[:n]]
+
+
+def _issue_prompt(task: Task, reply_head: str) -> str:
+    """The task's issue as the user turn, then the start of the assistant's reply."""
+    turns = [("system", ex.SHORT_SYSTEM), ("user", task.problem_statement.strip())]
+    return "".join(t for t, _ in ex.chat("probe", turns).segments) + f"{ex.IM_START}assistant\n" + reply_head
+
+
+def issue_search_items(tasks: list[Task], n: int) -> list[ProbeItem]:
+    """The task's own issue, then the expert's first search: `grep -rn 'def NAME(' ...` for the
+    function under test (from the task's metadata); the name on is scored. Grounding: the name is
+    in the issue, and nowhere in the model's training data for a verified-only repository."""
+    head = ("Search the source for the function named in the issue.\n\n<function=bash>\n"
+            "<parameter=command>grep -rn 'def")
+    return [ProbeItem("issue_search", _issue_prompt(task, head),
+                      f" {task.meta['function'].split('.')[-1]}(' --include=*.py .</parameter>\n</function>"
+                      + ex.IM_END)
+            for task in [t for t in tasks if t.meta.get("function")][:n]]
 
 
 def _encode(tokenizer, text: str) -> list[int]:
@@ -235,6 +249,7 @@ def probe_sets(n: int = 100, seed: int = 0, tasks: list[Task] | None = None,
     }
     if tasks:
         sets["issue_test_ids"] = issue_test_id_items(tasks, n_tasks)
+        sets["issue_search"] = issue_search_items(tasks, n_tasks)
     return sets
 
 
