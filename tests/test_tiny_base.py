@@ -268,3 +268,29 @@ def test_issue_search_exercise_takes_the_name_from_the_issue():
         call = parse_action(reply.removesuffix("<|im_end|>"))
         name = re.fullmatch(r"grep -rn 'def (\w+)\(' --include=\*\.py \.", call.arguments["command"]).group(1)
         assert f"{name}(" in user and sum(loss for _, loss in doc.segments) == 1
+
+
+def test_grep_view_exercise_copies_path_and_line_from_the_hit():
+    """The view's path and first line are the grep hit's (to the end of the file, -1), and the
+    grep searched for the name the user asked about: nothing in the answer is computed."""
+    from artifact.agent.actions import parse_action
+
+    ranged = 0
+    for seed in range(40):
+        doc = corpus.BUILDERS["grep_view_call"](random.Random(seed))
+        if doc is None:
+            continue
+        replies = [t for t, loss in doc.segments if loss]
+        grep = parse_action(replies[0].removesuffix("<|im_end|>")).arguments["command"]
+        view = parse_action(replies[1].removesuffix("<|im_end|>")).arguments
+        name = re.fullmatch(r"grep -rn 'def (\w+)\(' --include=\*\.py \.", grep).group(1)
+        assert f"`{name}`" in doc.text.split("<|im_start|>assistant")[0]
+        hits = re.findall(rf"^\./(\S+\.py):(\d+):\s*def {name}\(", doc.text, flags=re.MULTILINE)
+        path = view["path"].removeprefix("/testbed/")
+        if "view_range" in view:
+            start, end = view["view_range"].strip("[]").split(", ")
+            assert (path, start) in hits and end == "-1"
+            ranged += 1
+        else:
+            assert path in [p for p, _ in hits]
+    assert 20 < ranged < 40

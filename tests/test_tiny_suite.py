@@ -106,8 +106,8 @@ def test_scripted_expert_resolves_tasks(tiny_suite, splits, tmp_path, perturb):
 
 
 def test_scripted_expert_views_only_lines_it_was_shown(tiny_suite, splits, tmp_path):
-    """A student imitating the expert must be able to infer its arguments: every view_range starts
-    at (or up to 2 lines before) a line number a grep hit showed earlier in the conversation."""
+    """A student imitating the expert must be able to copy its arguments: every view_range starts
+    at a line number a grep hit showed earlier in the conversation and runs to the end (-1)."""
     tasks = random.Random(2).sample(splits["train"], 8)
     runtime = local_runtime(tiny_suite / "train.jsonl", unsafe=False)
     ranged = 0
@@ -116,14 +116,14 @@ def test_scripted_expert_views_only_lines_it_was_shown(tiny_suite, splits, tmp_p
                          runtime, AgentConfig())
         assert record.resolved, record.report
         for i, message in enumerate(record.messages):
-            found = re.search(r"<parameter=view_range>\[(\d+), (\d+)\]", message["content"])
+            found = re.search(r"<parameter=view_range>\[(\d+), (-?\d+)\]", message["content"])
             if message["role"] != "assistant" or not found:
                 continue
             ranged += 1
             shown = "".join(m["content"] for m in record.messages[:i] if m["role"] == "user")
             start = int(found.group(1))
-            assert any(re.search(rf"^\S+\.py:{n}:", shown, flags=re.MULTILINE) for n in range(start, start + 3)), \
-                message["content"]
+            assert re.search(rf"^\S+\.py:{start}:", shown, flags=re.MULTILINE), message["content"]
+            assert found.group(2) == "-1", message["content"]
     assert ranged  # the seeded choices include ranged views on these tasks
 
 

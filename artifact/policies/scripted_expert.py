@@ -107,8 +107,9 @@ class ScriptedExpert:
         yield self._bash("restore", " && ".join(parts))
 
     def _explore(self) -> Step:
-        # Every argument comes from what the tools showed: the search term from the issue's
-        # function, the view's line numbers from the grep hit. A privileged expert that viewed
+        # Every argument is copied from what the tools showed: the search term from the issue's
+        # function, the view's start line from the grep hit (to the end of the file, -1: a window
+        # `hit + 20` would ask a small student for arithmetic). A privileged expert that viewed
         # the lines around the gold hunk directly would teach its students to guess numbers they
         # cannot know (seen in BC students' evaluations: they viewed and edited another function).
         first = self.files[0]
@@ -127,13 +128,11 @@ class ScriptedExpert:
         if reproduce:
             yield self._bash("reproduce", f"python -m pytest -q {tests}")
         line = grep_hit_line(found, first.path)
-        hunk_end = hunk.old_start + len(hunk.old_lines)
-        in_view = line is not None and line <= hunk.old_start + 3 and hunk_end <= line + VIEW_LINES
-        if in_view and self.rng.random() < 0.6:
-            start = max(1, line - self.rng.randint(0, 2))
+        if line is not None and line <= hunk.old_start + 3:  # from the definition to the end of the
+            # file: both ends are copied, none computed
             yield self._say("view", "str_replace_editor", command="view", path=self._path(first.path),
-                            view_range=f"[{start}, {line + VIEW_LINES}]")
-        else:  # no usable hit, or the bug lies outside the function's first lines: read the whole file
+                            view_range=f"[{line}, -1]")
+        else:  # no usable hit, or the bug lies above it: read the whole file
             yield self._say("view", "str_replace_editor", command="view", path=self._path(first.path))
 
     def _search_term(self, hunk: Hunk) -> str:
@@ -165,7 +164,6 @@ class ScriptedExpert:
                 return
 
 
-VIEW_LINES = 20  # a view from a grep hit shows its line and the next 20
 MAX_CONTEXT = 3  # git's hunks carry 3 lines of context: the widest edit is the whole hunk
 _UNCHANGED = "No replacement was performed"
 

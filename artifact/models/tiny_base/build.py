@@ -159,8 +159,10 @@ oec tiny-base build --out artifact/models/tiny_base/weights --seed {seed} --minu
 - Data: pure copying of random material first (`warmup`); then copying from long views of the
   train repositories' code, identifiers renamed (`copy_long`); then copying + that code + tool-format
   conversations (`mix`); then mostly continuing a viewed line from its first words, plain and in
-  str_replace calls, 40% of the views shuffled code no memory predicts (`lines`). Never: the
-  held-out repository (statskit), task files or gold patches.
+  str_replace calls, 40% of the views shuffled code no memory predicts (`lines`); then an agent's
+  first steps taken from what it was shown: the function named in a synthetic issue into the grep,
+  the grep hit's path and line into the view (`ground`). Never: the held-out repository
+  (statskit), task files or gold patches.
 
 ## Copy accuracy (held-out material; exact match of the whole answer)
 

@@ -370,3 +370,28 @@ def issue_search_call(rng: random.Random) -> Doc:
     reply = format_call("bash", _thought(rng, _SEARCH_THOUGHTS),
                         command=f"grep -rn 'def {name}(' --include=*.py .")
     return chat("issue_search_call", [("system", SHORT_SYSTEM), ("user", issue), ("assistant", reply)])
+
+
+def grep_view_call(rng: random.Random, files: dict[str, list[str]]) -> Doc | None:
+    """Tool format: the expert's search `grep -rn 'def NAME(' ...` and its hit, then the view from
+    that hit to the end of the file (`[LINE, -1]`, sometimes the whole file): path and line copied
+    from the hit line, the step after `issue_search_call`."""
+    defs = [d for d in grep_defs(files) if re.match(r"\s*def ", d[2])]
+    if not defs:
+        return None
+    path, number, _, name = rng.choice(defs)
+    hits = [d for d in defs if d[3] == name]
+    command = f"grep -rn 'def {name}(' --include=*.py ."
+    arguments = {"command": "view", "path": f"{WORKDIR}/{path}"}
+    if rng.random() < 0.85:
+        arguments["view_range"] = f"[{number}, -1]"
+    reply = format_call("str_replace_editor", _thought(rng, (
+        f"`{name}` is defined in {path}; read it.", "Read the function from its definition.",
+        "Open the file at the hit.")), **arguments)
+    return chat("grep_view_call", [
+        ("system", SHORT_SYSTEM),
+        ("user", f"`{name}` gives a wrong result. Find its code and show it."),
+        ("assistant", format_call("bash", _thought(rng, _SEARCH_THOUGHTS), command=command)),
+        ("user", observation_message(grep_output(hits))),
+        ("assistant", reply),
+    ])

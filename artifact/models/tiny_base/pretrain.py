@@ -60,6 +60,9 @@ class Recipe:
         Phase("mix", steps=900, batch_size=4, seq_len=1024),
         # Then mostly what a student needs: continue a viewed line from its first words.
         Phase("lines", steps=550, batch_size=4, seq_len=1024, lr=1e-3),
+        # Then the agent's first steps grounded in the issue: its function name into the grep,
+        # the grep hit into the view. (Steps 0-4549 are v2's recipe.)
+        Phase("ground", steps=500, batch_size=4, seq_len=1024, lr=1e-3),
     )
     shape: ModelShape = field(default_factory=ModelShape)
     peak_lr: float = 2e-3  # constant through the warm-up phase
