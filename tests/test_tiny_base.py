@@ -294,3 +294,25 @@ def test_grep_view_exercise_copies_path_and_line_from_the_hit():
         else:
             assert path in [p for p, _ in hits]
     assert 20 < ranged < 40
+
+
+def test_repair_exercise_restores_one_line_of_a_train_split_function():
+    """The view shows the file from the function's definition with one body line changed; the
+    str_replace turns exactly that line back into the repository's. Functions the verified tasks
+    mutate never appear in the exercise (the probe keeps them), nor does the held-out repository."""
+    from artifact.agent.actions import parse_action
+    from artifact.tasks.tiny_suite.build import split_of
+
+    train, verified = corpus.function_sites("train"), corpus.function_sites("verified")
+    assert train and verified
+    assert all(split_of(f.repo, name, 0) == "train" and f.repo != "statskit" for f, name, _, _ in train)
+    assert not {(f.path, n) for f, n, _, _ in train} & {(f.path, n) for f, n, _, _ in verified}
+    for seed in range(20):
+        doc = corpus.BUILDERS["repair_call"](random.Random(seed))
+        if doc is None:
+            continue
+        fix = parse_action([t for t, loss in doc.segments if loss][-1].removesuffix("<|im_end|>")).arguments
+        original = next(f.text for f in corpus.train_sources() if fix["path"] == f"/testbed/{f.path}")
+        old, new = fix["old_str"].strip("\n"), fix["new_str"].strip("\n")
+        assert new in original.splitlines() and old not in original.splitlines()
+        assert f"\t{old}\n" in doc.text  # the changed line is what the view showed

@@ -10,6 +10,8 @@ Never used here: the suite's task files (gold patches, issues) and the held-out 
 
 from __future__ import annotations
 
+import ast
+import functools
 import random
 from collections.abc import Callable, Iterator
 
@@ -17,6 +19,7 @@ import torch
 
 from artifact.agent.prompts import INSTANCE_TEMPLATE, system_message
 from artifact.models.tiny_base import exercises as ex
+from artifact.tasks.mutation_sites import function_scopes
 from artifact.models.tiny_base.sources import (
     WORKDIR,
     SourceFile,
@@ -68,6 +71,11 @@ LINES = {
 # jumped from 0.7% to 40% (verified issues) between steps 200 and 400; a 30% share stayed at 0%.
 GROUND = {"issue_search_call": 0.6, "grep_view_call": 0.1} | {k: 0.3 * v for k, v in LINES.items()}
 PHASES = {"warmup": WARMUP, "copy_long": COPY_LONG, "mix": MIX, "lines": LINES, "ground": GROUND}
+# Measured, not adopted: a `repair` phase after `ground` (300 and 600 steps, lr 1e-3) of
+# {"repair_call": .5, "issue_search_call": .2, "grep_view_call": .1} + 20% of LINES. The probe
+# `repair_unseen_functions` stayed at 0% exact (88-89% per token): in 93-96 of 100 items the first
+# error is in old_str, at the changed token, where the model writes the line as it remembers it
+# instead of copying the view. Recall beats copying exactly where a fix needs copying.
 SHUFFLED_VIEWS = 0.4  # share of the `lines` phase's views made of shuffled, perturbed real lines
 
 
@@ -127,6 +135,35 @@ def _mixed_view_material(rng: random.Random) -> tuple[list[str], str, int]:
     if rng.random() < SHUFFLED_VIEWS:
         return _shuffled_lines(rng), random_path(rng), rng.randint(1, 200)
     return _view_material(rng)
+
+
+@functools.cache
+def function_sites(split: str) -> tuple[tuple[SourceFile, str, int, tuple[int, ...]], ...]:
+    """(file, qualified name, def line, body statement lines) of every function in the train
+    repositories' package code whose task split (the suite's own deterministic rule) is `split`.
+    Repair exercises use the "train" functions; the "verified" ones (functions the verified tasks
+    mutate) are left to the probe, so a repair there is never practised, only generalised to."""
+    from artifact.tasks.tiny_suite.build import split_of
+
+    sites = []
+    for source in train_sources():
+        if not source.path.endswith(".py") or source.path.startswith("tests/") or "/" not in source.path:
+            continue
+        for scope in function_scopes(ast.parse(source.text)):
+            if split_of(source.repo, scope.name, 0) != split:
+                continue
+            body = scope.func.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
+                body = body[1:]  # not the docstring
+            lines = sorted({node.lineno for stmt in body for node in ast.walk(stmt) if isinstance(node, ast.stmt)})
+            if lines:
+                sites.append((source, scope.name, scope.func.lineno, tuple(lines)))
+    return tuple(sites)
+
+
+def repair_doc(rng: random.Random, split: str = "train") -> ex.Doc | None:
+    source, name, def_line, body = rng.choice(function_sites(split))
+    return ex.repair_call(rng, source.text.splitlines(), source.path, name.split(".")[-1], def_line, list(body))
 
 
 def _random_repo(rng: random.Random) -> dict[str, list[str]]:
@@ -199,6 +236,7 @@ BUILDERS: dict[str, Callable[[random.Random], ex.Doc | None]] = {
     "pytest_call": lambda r: ex.pytest_call(r, _test_ids(r)),
     "issue_search_call": ex.issue_search_call,
     "grep_view_call": lambda r: ex.grep_view_call(r, _repo_material(r)),
+    "repair_call": repair_doc,
     "code": _code,
 }
 

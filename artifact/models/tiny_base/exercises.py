@@ -395,3 +395,33 @@ def grep_view_call(rng: random.Random, files: dict[str, list[str]]) -> Doc | Non
         ("user", observation_message(grep_output(hits))),
         ("assistant", reply),
     ])
+
+
+def repair_call(rng: random.Random, lines: list[str], path: str, name: str, def_line: int,
+                body_lines: list[int]) -> Doc | None:
+    """Tool format, the expert's last steps: asked about `name`, view the file from its definition
+    (`[def_line, -1]`), where one line of the function's body has one token changed; then the
+    `str_replace` that restores that line. Nothing in the context says which line or how: only a
+    memory of the code does (the train repositories' code is in the pretraining data), so the
+    corpus draws these from the train split's functions only (corpus.py)."""
+    for number in rng.sample(body_lines, len(body_lines)):
+        original = lines[number - 1]
+        edit = one_token_edit(rng, original)
+        if edit is None:
+            continue
+        shown = lines[:number - 1] + [edit[0]] + lines[number:]
+        if shown.count(edit[0]) != 1:
+            continue
+        view = format_call("str_replace_editor", _thought(rng, ("Read the function.", "Open the code.")),
+                           command="view", path=f"{WORKDIR}/{path}", view_range=f"[{def_line}, -1]")
+        fix = format_call("str_replace_editor", _thought(rng, ("This line is wrong; fix it.", "Fix the bug.")),
+                          command="str_replace", path=f"{WORKDIR}/{path}", old_str=f"\n{edit[0]}\n",
+                          new_str=f"\n{original}\n")
+        return chat("repair_call", [
+            ("system", SHORT_SYSTEM),
+            ("user", f"`{name}` gives a wrong result. Fix it."),
+            ("assistant", view),
+            ("user", observation_message(cat_n(shown[def_line - 1:], f"{WORKDIR}/{path}", def_line))),
+            ("assistant", fix),
+        ])
+    return None

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import torch
 
 from artifact.agent.prompts import observation_message
+from artifact.models.tiny_base import corpus
 from artifact.models.tiny_base import exercises as ex
 from artifact.tasks.schema import Task
 from artifact.tasks.tiny_suite.build import REPOS_DIR, VERIFIED_ONLY
@@ -127,6 +128,23 @@ def held_out_prefix_items(n: int, seed: int = 0) -> list[ProbeItem]:
                 f"str_replace</parameter>\n<parameter=path>{ex.WORKDIR}/{path}</parameter>\n<parameter=old_str>\n")
         items.append(ProbeItem("heldout_prefix_lines", view.text + head + prefix,
                                lines[k][len(prefix):] + "\n</parameter>\n"))  # ">\n" is one token
+    return items
+
+
+def unseen_function_repair_items(n: int, seed: int = 0) -> list[ProbeItem]:
+    """`repair_call` on the functions the verified tasks mutate (never practised in pretraining):
+    the view shows one changed line; the answer is the `str_replace` that restores it. Scores the
+    last step a BC student has to take, on code the model knows but was never asked to fix."""
+    rng = random.Random(f"probe:repair:{seed}")
+    items: list[ProbeItem] = []
+    while len(items) < n:
+        doc = corpus.repair_doc(rng, "verified")
+        if doc is not None:
+            last = max(i for i, (_, loss) in enumerate(doc.segments) if loss)
+            reply = doc.segments[last][0]
+            cut = reply.index("<parameter=old_str>")  # score the edit, not the free-text thought
+            items.append(ProbeItem("repair_unseen_functions",
+                                   "".join(t for t, _ in doc.segments[:last]) + reply[:cut], reply[cut:]))
     return items
 
 
@@ -246,6 +264,7 @@ def probe_sets(n: int = 100, seed: int = 0, tasks: list[Task] | None = None,
         "heldout_paths": held_out_path_items(n, seed),
         "heldout_edits": held_out_edit_items(n, seed),
         "heldout_prefix_lines": held_out_prefix_items(n, seed),
+        "repair_unseen_functions": unseen_function_repair_items(n, seed),
     }
     if tasks:
         sets["issue_test_ids"] = issue_test_id_items(tasks, n_tasks)
