@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterator
 import torch
 
 from artifact.agent.prompts import INSTANCE_TEMPLATE, system_message
+from artifact.models.tiny_base import agent_steps as steps
 from artifact.models.tiny_base import exercises as ex
-from artifact.tasks.mutation_sites import function_scopes
 from artifact.models.tiny_base.sources import (
     WORKDIR,
     SourceFile,
@@ -30,6 +30,7 @@ from artifact.models.tiny_base.sources import (
     train_repo_names,
     train_sources,
 )
+from artifact.tasks.mutation_sites import function_scopes
 
 IGNORE = -100
 
@@ -163,7 +164,7 @@ def function_sites(split: str) -> tuple[tuple[SourceFile, str, int, tuple[int, .
 
 def repair_doc(rng: random.Random, split: str = "train") -> ex.Doc | None:
     source, name, def_line, body = rng.choice(function_sites(split))
-    return ex.repair_call(rng, source.text.splitlines(), source.path, name.split(".")[-1], def_line, list(body))
+    return steps.repair_call(rng, source.text.splitlines(), source.path, name.split(".")[-1], def_line, list(body))
 
 
 def _random_repo(rng: random.Random) -> dict[str, list[str]]:
@@ -234,8 +235,8 @@ BUILDERS: dict[str, Callable[[random.Random], ex.Doc | None]] = {
     "definition_view_call": lambda r: ex.definition_view_call(r, _repo_material(r)),
     "listing_view_call": lambda r: ex.listing_view_call(r, list(_repo_material(r))),
     "pytest_call": lambda r: ex.pytest_call(r, _test_ids(r)),
-    "issue_search_call": ex.issue_search_call,
-    "grep_view_call": lambda r: ex.grep_view_call(r, _repo_material(r)),
+    "issue_search_call": steps.issue_search_call,
+    "grep_view_call": lambda r: steps.grep_view_call(r, _repo_material(r)),
     "repair_call": repair_doc,
     "code": _code,
 }

@@ -62,7 +62,7 @@ def cat_n(lines: list[str], descriptor: str, first: int = 1) -> str:
     return f"Here's the result of running `cat -n` on {descriptor}:\n{body}\n"
 
 
-def _thought(rng: random.Random, options: tuple[str, ...]) -> str:
+def thought(rng: random.Random, options: tuple[str, ...]) -> str:
     return rng.choice(options) if rng.random() < 0.8 else ""
 
 
@@ -196,7 +196,7 @@ def definition_view_call(rng: random.Random, files: dict[str, list[str]]) -> Doc
     if not unique:
         return None
     path, _, _, name = rng.choice(unique)
-    reply = format_call("str_replace_editor", _thought(rng, (
+    reply = format_call("str_replace_editor", thought(rng, (
         f"`{name}` is defined in {path}; read it.", "Open the file that defines it.",
         "Read the code around the suspicious logic.")), command="view", path=f"{WORKDIR}/{path}")
     return chat("definition_view_call", [
@@ -215,7 +215,7 @@ def listing_view_call(rng: random.Random, paths: list[str]) -> Doc:
     target = rng.choice(paths)
     ask = rng.choice((f"Show me `{target.rsplit('/', 1)[-1]}`.", f"Open {target}.",
                       f"Read the module `{target[:-3].replace('/', '.')}`."))
-    reply = format_call("str_replace_editor", _thought(rng, ("Read the file.", "Open it to read the code.")),
+    reply = format_call("str_replace_editor", thought(rng, ("Read the file.", "Open it to read the code.")),
                         command="view", path=f"{WORKDIR}/{target}")
     return chat("listing_view_call", [
         ("system", SHORT_SYSTEM),
@@ -231,7 +231,7 @@ def pytest_call(rng: random.Random, test_ids: list[str]) -> Doc:
     """Tool format: an issue naming failing tests, then a pytest command copying their ids."""
     chosen = rng.sample(test_ids, min(len(test_ids), rng.randint(1, 3)))
     issue = "\n".join(f"The test `{t}` fails on the current code." for t in chosen)
-    reply = format_call("bash", _thought(rng, ("Reproduce the failure.", "Run the failing tests.")),
+    reply = format_call("bash", thought(rng, ("Reproduce the failure.", "Run the failing tests.")),
                         command="python -m pytest -q " + " ".join(chosen))
     return chat("pytest_call", [("system", SHORT_SYSTEM), ("user", issue), ("assistant", reply)])
 
@@ -320,7 +320,7 @@ def str_replace_call(rng: random.Random, lines: list[str], path: str, first: int
         ask = rng.choice((f"In line {first + i} of {path}, `{old}` should be `{new}`. Fix it.",
                           f"Change `{old}` to `{new}` in line {first + i}.",
                           f"Line {first + i} is wrong: replace `{old}` with `{new}`."))
-    reply = format_call("str_replace_editor", _thought(rng, ("This line is wrong; fix it.", "Make the change.")),
+    reply = format_call("str_replace_editor", thought(rng, ("This line is wrong; fix it.", "Make the change.")),
                         command="str_replace", path=f"{WORKDIR}/{path}",
                         old_str=f"\n{old_block}\n", new_str=f"\n{new_block}\n")
     return chat("str_replace_call", [
@@ -328,100 +328,3 @@ def str_replace_call(rng: random.Random, lines: list[str], path: str, first: int
         ("user", observation_message(cat_n(lines, f"{WORKDIR}/{path}", first)) + "\n" + ask),
         ("assistant", reply),
     ])
-
-
-# ------------------------------------------------------------------ grounding on an issue's names
-
-_ISSUE_TITLES = ("`{call}` gives a wrong result", "Wrong result from `{call}`", "Unexpected behaviour of `{call}`",
-                 "`{test}` fails")
-_ISSUE_OPENINGS = ("The test `{path}::{test}` fails on the current code:",
-                   "After the latest changes `{path}::{test}` no longer passes:",
-                   "I ran the test suite and `{path}::{test}` fails:")
-_SEARCH_THOUGHTS = ("Search the source for the function named in the issue.", "Find where the relevant code lives.",
-                    "Locate the code involved in the failing behaviour.")
-
-
-def _random_value(rng: random.Random) -> str:
-    return rng.choice([str(rng.randint(-20, 99)), f"{rng.randint(0, 99)}.{rng.randint(0, 9)}",
-                       repr(random_word(rng)), "True", "False", "None", f"[{rng.randint(0, 9)}, {rng.randint(0, 9)}]"])
-
-
-def issue_search_call(rng: random.Random) -> Doc:
-    """Tool format: an issue in the tiny suite's style about a function with a random name (a plain
-    call or a method call), then the search an agent starts with, `grep -rn 'def NAME(' ...`. Only
-    the issue can say NAME, so a model learns to take it from there rather than from memory."""
-    name = random_identifier(rng)
-    args = ", ".join(_random_value(rng) for _ in range(rng.randint(0, 3)))
-    if rng.random() < 0.35:
-        receiver = random_identifier(rng)
-        setup = f"    {receiver} = {random_identifier(rng, capitalized=True)}({_random_value(rng)})\n"
-        call = f"{receiver}.{name}({args})"
-    else:
-        setup, call = "", f"{name}({args})"
-    test = f"test_{name}" + (f"_{random_word(rng)}" if rng.random() < 0.5 else "")
-    path = f"tests/test_{random_identifier(rng)}.py"
-    expected = got = _random_value(rng)
-    while got == expected:
-        got = _random_value(rng)
-    title = rng.choice(_ISSUE_TITLES).format(call=call, test=test)
-    body = (f"{rng.choice(_ISSUE_OPENINGS).format(path=path, test=test)}\n\n```python\ndef {test}():\n{setup}"
-            f"    assert {call} == {expected}\n```\n\n`{call}` returns `{got}`, but `{expected}` is expected.")
-    issue = f"<issue_description>\n{title}\n\n{body}\n</issue_description>"
-    reply = format_call("bash", _thought(rng, _SEARCH_THOUGHTS),
-                        command=f"grep -rn 'def {name}(' --include=*.py .")
-    return chat("issue_search_call", [("system", SHORT_SYSTEM), ("user", issue), ("assistant", reply)])
-
-
-def grep_view_call(rng: random.Random, files: dict[str, list[str]]) -> Doc | None:
-    """Tool format: the expert's search `grep -rn 'def NAME(' ...` and its hit, then the view from
-    that hit to the end of the file (`[LINE, -1]`, sometimes the whole file): path and line copied
-    from the hit line, the step after `issue_search_call`."""
-    defs = [d for d in grep_defs(files) if re.match(r"\s*def ", d[2])]
-    if not defs:
-        return None
-    path, number, _, name = rng.choice(defs)
-    hits = [d for d in defs if d[3] == name]
-    command = f"grep -rn 'def {name}(' --include=*.py ."
-    arguments = {"command": "view", "path": f"{WORKDIR}/{path}"}
-    if rng.random() < 0.85:
-        arguments["view_range"] = f"[{number}, -1]"
-    reply = format_call("str_replace_editor", _thought(rng, (
-        f"`{name}` is defined in {path}; read it.", "Read the function from its definition.",
-        "Open the file at the hit.")), **arguments)
-    return chat("grep_view_call", [
-        ("system", SHORT_SYSTEM),
-        ("user", f"`{name}` gives a wrong result. Find its code and show it."),
-        ("assistant", format_call("bash", _thought(rng, _SEARCH_THOUGHTS), command=command)),
-        ("user", observation_message(grep_output(hits))),
-        ("assistant", reply),
-    ])
-
-
-def repair_call(rng: random.Random, lines: list[str], path: str, name: str, def_line: int,
-                body_lines: list[int]) -> Doc | None:
-    """Tool format, the expert's last steps: asked about `name`, view the file from its definition
-    (`[def_line, -1]`), where one line of the function's body has one token changed; then the
-    `str_replace` that restores that line. Nothing in the context says which line or how: only a
-    memory of the code does (the train repositories' code is in the pretraining data), so the
-    corpus draws these from the train split's functions only (corpus.py)."""
-    for number in rng.sample(body_lines, len(body_lines)):
-        original = lines[number - 1]
-        edit = one_token_edit(rng, original)
-        if edit is None:
-            continue
-        shown = lines[:number - 1] + [edit[0]] + lines[number:]
-        if shown.count(edit[0]) != 1:
-            continue
-        view = format_call("str_replace_editor", _thought(rng, ("Read the function.", "Open the code.")),
-                           command="view", path=f"{WORKDIR}/{path}", view_range=f"[{def_line}, -1]")
-        fix = format_call("str_replace_editor", _thought(rng, ("This line is wrong; fix it.", "Fix the bug.")),
-                          command="str_replace", path=f"{WORKDIR}/{path}", old_str=f"\n{edit[0]}\n",
-                          new_str=f"\n{original}\n")
-        return chat("repair_call", [
-            ("system", SHORT_SYSTEM),
-            ("user", f"`{name}` gives a wrong result. Fix it."),
-            ("assistant", view),
-            ("user", observation_message(cat_n(shown[def_line - 1:], f"{WORKDIR}/{path}", def_line))),
-            ("assistant", fix),
-        ])
-    return None
