@@ -31,6 +31,7 @@ from artifact.models.tiny_base.sources import (
     train_sources,
 )
 from artifact.tasks.mutation_sites import function_scopes
+from artifact.tasks.tiny_suite.build import split_of
 
 IGNORE = -100
 
@@ -144,8 +145,6 @@ def function_sites(split: str) -> tuple[tuple[SourceFile, str, int, tuple[int, .
     repositories' package code whose task split (the suite's own deterministic rule) is `split`.
     Repair exercises use the "train" functions; the "verified" ones (functions the verified tasks
     mutate) are left to the probe, so a repair there is never practised, only generalised to."""
-    from artifact.tasks.tiny_suite.build import split_of
-
     sites = []
     for source in train_sources():
         if not source.path.endswith(".py") or source.path.startswith("tests/") or "/" not in source.path:
