@@ -166,7 +166,7 @@ def bounds(node: ast.AST) -> list[ast.expr]:
     return []
 
 
-def _is_docstring(stmt: ast.stmt) -> bool:
+def is_docstring(stmt: ast.stmt) -> bool:
     return (
         isinstance(stmt, ast.Expr)
         and isinstance(stmt.value, ast.Constant)
@@ -198,7 +198,7 @@ def _walk(node: ast.AST) -> Iterator[ast.AST]:
 
 
 def _scope(name: str, func: FunctionNode, top: ast.stmt) -> Scope:
-    body = func.body[1:] if _is_docstring(func.body[0]) else func.body
+    body = func.body[1:] if is_docstring(func.body[0]) else func.body
     scope = Scope(name, func, top, [func, *(node for stmt in body for node in _walk(stmt))])
     args = func.args
     for param in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:

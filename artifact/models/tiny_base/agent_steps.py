@@ -32,6 +32,11 @@ _SEARCH_THOUGHTS = ("Search the source for the function named in the issue.", "F
                     "Locate the code involved in the failing behaviour.")
 
 
+def search_command(name: str) -> str:
+    """The scripted expert's first search, for the function `name`."""
+    return f"grep -rn 'def {name}(' --include=*.py ."
+
+
 def _random_value(rng: random.Random) -> str:
     return rng.choice([str(rng.randint(-20, 99)), f"{rng.randint(0, 99)}.{rng.randint(0, 9)}",
                        repr(random_word(rng)), "True", "False", "None", f"[{rng.randint(0, 9)}, {rng.randint(0, 9)}]"])
@@ -59,7 +64,7 @@ def issue_search_call(rng: random.Random) -> Doc:
             f"    assert {call} == {expected}\n```\n\n`{call}` returns `{got}`, but `{expected}` is expected.")
     issue = f"<issue_description>\n{title}\n\n{body}\n</issue_description>"
     reply = format_call("bash", thought(rng, _SEARCH_THOUGHTS),
-                        command=f"grep -rn 'def {name}(' --include=*.py .")
+                        command=search_command(name))
     return chat("issue_search_call", [("system", SHORT_SYSTEM), ("user", issue), ("assistant", reply)])
 
 
@@ -72,7 +77,6 @@ def grep_view_call(rng: random.Random, files: dict[str, list[str]]) -> Doc | Non
         return None
     path, number, _, name = rng.choice(defs)
     hits = [d for d in defs if d[3] == name]
-    command = f"grep -rn 'def {name}(' --include=*.py ."
     arguments = {"command": "view", "path": f"{WORKDIR}/{path}"}
     if rng.random() < 0.85:
         arguments["view_range"] = f"[{number}, -1]"
@@ -82,7 +86,7 @@ def grep_view_call(rng: random.Random, files: dict[str, list[str]]) -> Doc | Non
     return chat("grep_view_call", [
         ("system", SHORT_SYSTEM),
         ("user", f"`{name}` gives a wrong result. Find its code and show it."),
-        ("assistant", format_call("bash", thought(rng, _SEARCH_THOUGHTS), command=command)),
+        ("assistant", format_call("bash", thought(rng, _SEARCH_THOUGHTS), command=search_command(name))),
         ("user", observation_message(grep_output(hits))),
         ("assistant", reply),
     ])

@@ -30,7 +30,7 @@ from artifact.models.tiny_base.sources import (
     train_repo_names,
     train_sources,
 )
-from artifact.tasks.mutation_sites import function_scopes
+from artifact.tasks.mutation_sites import function_scopes, is_docstring
 from artifact.tasks.tiny_suite.build import split_of
 
 IGNORE = -100
@@ -152,9 +152,7 @@ def function_sites(split: str) -> tuple[tuple[SourceFile, str, int, tuple[int, .
         for scope in function_scopes(ast.parse(source.text)):
             if split_of(source.repo, scope.name, 0) != split:
                 continue
-            body = scope.func.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
-                body = body[1:]  # not the docstring
+            body = scope.func.body[1:] if is_docstring(scope.func.body[0]) else scope.func.body
             lines = sorted({node.lineno for stmt in body for node in ast.walk(stmt) if isinstance(node, ast.stmt)})
             if lines:
                 sites.append((source, scope.name, scope.func.lineno, tuple(lines)))
