@@ -84,3 +84,10 @@ def test_evaluate_policy_and_model_together(tasks_file, tmp_path):
 
 def test_zero_shot_probe_needs_tasks():
     assert_one_line(*invoke("tiny-base", "probe", "--zero-shot", "2", "--n", "1"), "--zero-shot needs --tasks")
+
+
+def test_suggested_fix_share_out_of_range(tmp_path):
+    out = tmp_path / "suite"
+    assert_one_line(*invoke("tasks", "build", "--out", str(out), "--suggested-fix-share", "1.5"),
+                    "--suggested-fix-share must lie between 0 and 1")
+    assert not out.exists()  # nothing started

@@ -299,5 +299,8 @@ def test_evaluate_a_model_folder_end_to_end(tiny_dir, tiny_suite, tmp_path):
     assert report["n_tasks"] == 2 and report["resolve_rate"] == 0.0
     assert sum(report["exit_status_counts"].values()) == 2
     assert set(report["exit_status_counts"]) <= {"format_error", "call_limit", "context_limit", "submitted"}
+    subsets = report["subsets"]  # each task in one repository slice and one issue slice
+    assert sum(subsets.get(k, {}).get("n_tasks", 0) for k in ("train_repos", "verified_only_repo")) == 2
+    assert sum(subsets.get(k, {}).get("n_tasks", 0) for k in ("suggested_fix", "no_suggested_fix")) == 2
     predictions = (out / "predictions.jsonl").read_text().splitlines()
     assert [json.loads(p)["model_name_or_path"] for p in predictions] == [str(tiny_dir)] * 2

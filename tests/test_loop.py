@@ -99,8 +99,7 @@ def test_observations_are_elided_in_requests_but_kept_in_the_record(tmp_path):
 
 
 def test_expert_edits_only_the_changed_lines_widening_when_not_unique():
-    from artifact.policies.scripted_expert import minimal_edit
-    from artifact.tasks.patches import Hunk
+    from artifact.tasks.patches import Hunk, minimal_edit, unique_edit
 
     hunk = Hunk(10, ["a", "b", "c", "x", "d", "e", "f"], ["a", "b", "c", "y", "d", "e", "f"])
     assert minimal_edit(hunk) == ("x", "y")
@@ -110,3 +109,7 @@ def test_expert_edits_only_the_changed_lines_widening_when_not_unique():
     assert minimal_edit(insertion) == ("b", "b\nN")  # anchored on the line before
     at_top = Hunk(1, ["d", "e"], ["N", "d", "e"])
     assert minimal_edit(at_top) == ("d", "N\nd")
+    # What the suite's suggested fixes quote: the first width the file holds only once.
+    assert unique_edit(hunk, "a\nb\nc\nx\nd\ne\nf\n") == ("x", "y")
+    assert unique_edit(hunk, "x\na\nb\nc\nx\nd\ne\nf\n") == ("c\nx\nd", "c\ny\nd")
+    assert unique_edit(hunk, "no such line\n") is None

@@ -101,3 +101,24 @@ def test_every_claim_id_exists_in_paper_json():
         for claim in exp.claims:
             assert claim.reported_id in ids, (exp.name, claim.reported_id)
             assert set(claim.rows) <= {r.name for r in exp.rows}
+
+
+def test_subset_rates_split_the_tiny_suite_and_skip_foreign_tasks():
+    from artifact.agent.trajectory import Trajectory
+    from artifact.evaluate.evaluate import subset_rates
+    from artifact.tasks.schema import Task
+
+    def task(i, repo, suggested):
+        meta = {} if suggested is None else {"suggested_fix": suggested}
+        return Task(instance_id=f"t{i}", repo=repo, base_commit="c", patch="", test_patch="", FAIL_TO_PASS=["x"],
+                    PASS_TO_PASS=[], problem_statement="p", version="1", repo_path="r", meta=meta)
+
+    tasks = [task(0, "oec-tiny/geometry", True), task(1, "oec-tiny/statskit", True),
+             task(2, "oec-tiny/statskit", False), task(3, "django/django", None)]
+    records = [Trajectory(t.instance_id, "eval", 0, report={"resolved": i in (0, 2, 3)}) for i, t in enumerate(tasks)]
+    rates = subset_rates(tasks, records)
+    assert set(rates) == {"train_repos", "verified_only_repo", "suggested_fix", "no_suggested_fix"}
+    assert (rates["train_repos"]["n_tasks"], rates["train_repos"]["resolved"]) == (1, 1)
+    assert (rates["verified_only_repo"]["n_tasks"], rates["verified_only_repo"]["resolve_rate"]) == (2, 0.5)
+    assert (rates["suggested_fix"]["n_tasks"], rates["suggested_fix"]["resolved"]) == (2, 1)
+    assert rates["no_suggested_fix"]["resolve_rate"] == 1.0

@@ -270,6 +270,30 @@ def test_issue_search_exercise_takes_the_name_from_the_issue():
         assert f"{name}(" in user and sum(loss for _, loss in doc.segments) == 1
 
 
+def test_suggested_fix_exercise_copies_path_and_code_from_the_issue():
+    """The str_replace's path, old_str and new_str stand in the issue's suggestion (the suite's
+    own wording); the faulty code differs from the fix by one token; only the replies carry loss."""
+    from artifact.agent.actions import parse_action
+    from artifact.tasks.tiny_suite.statements import SUGGESTIONS
+
+    built = 0
+    for seed in range(30):
+        doc = corpus.BUILDERS["suggested_fix_call"](random.Random(seed))
+        if doc is None:
+            continue
+        built += 1
+        replies = [t for t, loss in doc.segments if loss]
+        assert len(replies) == 2 and "git status" in replies[0]
+        edit = parse_action(replies[1].removesuffix("<|im_end|>")).arguments
+        issue = doc.text.split("<|im_start|>assistant")[0]
+        assert f"`{edit['path'].removeprefix('/testbed/')}`" in issue
+        assert f"```python\n{edit['old_str']}\n```" in issue and f"```python\n{edit['new_str']}\n```" in issue
+        assert any(s.split("{path}")[0] in issue for s in SUGGESTIONS)
+        old, new = edit["old_str"].splitlines(), edit["new_str"].splitlines()
+        assert len(old) == len(new) and sum(a != b for a, b in zip(old, new)) == 1
+    assert built >= 25
+
+
 def test_grep_view_exercise_copies_path_and_line_from_the_hit():
     """The view's path and first line are the grep hit's (to the end of the file, -1), and the
     grep searched for the name the user asked about: nothing in the answer is computed."""

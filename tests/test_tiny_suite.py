@@ -11,6 +11,7 @@ from artifact.agent.loop import AgentConfig
 from artifact.cli.common import expert_factory, local_runtime
 from artifact.generation.runner import RolloutJob, run_one
 from artifact.grading.grade import grade_patch
+from artifact.tasks.patches import MAX_CONTEXT, minimal_edit, parse_patch
 from artifact.tasks.schema import load_tasks
 from artifact.tasks.tiny_suite.build import VERIFIED_ONLY, build_suite, candidates
 
@@ -38,8 +39,19 @@ def test_every_task_fails_one_to_five_tests_and_kinds_vary(splits):
     assert len({t.meta["kind"] for t in tasks}) >= 6
 
 
-def test_issue_text_never_shows_the_fix(splits):
-    for task in splits["train"][:200]:
+def test_only_issues_that_suggest_a_fix_show_it(splits):
+    """About half the reporters suggest the fix, as the expert will apply it (copyable from the
+    issue); the other issues name neither the file nor any corrected line."""
+    tasks = splits["train"] + splits["verified"]
+    suggested = [t for t in tasks if t.meta["suggested_fix"]]
+    assert 0.35 <= len(suggested) / len(tasks) <= 0.65
+    for task in suggested[:100]:
+        [file] = parse_patch(task.patch)
+        edits = [minimal_edit(file.hunks[0], context) for context in range(MAX_CONTEXT + 1)]
+        assert f"`{file.path}`" in task.problem_statement
+        assert any(f"```python\n{old}\n```" in task.problem_statement and f"```python\n{new}\n```"
+                   in task.problem_statement for old, new in edits), task.instance_id
+    for task in [t for t in tasks if not t.meta["suggested_fix"]][:200]:
         added = [line[1:].strip() for line in task.patch.splitlines()
                  if line.startswith("+") and not line.startswith("+++")]
         statement = task.problem_statement
@@ -108,7 +120,7 @@ def test_scripted_expert_resolves_tasks(tiny_suite, splits, tmp_path, perturb):
 def test_scripted_expert_views_only_lines_it_was_shown(tiny_suite, splits, tmp_path):
     """A student imitating the expert must be able to copy its arguments: every view_range starts
     at a line number a grep hit showed earlier in the conversation and runs to the end (-1)."""
-    tasks = random.Random(2).sample(splits["train"], 8)
+    tasks = random.Random(2).sample([t for t in splits["train"] if not t.meta["suggested_fix"]], 8)
     runtime = local_runtime(tiny_suite / "train.jsonl", unsafe=False)
     ranged = 0
     for task in tasks:
@@ -127,6 +139,25 @@ def test_scripted_expert_views_only_lines_it_was_shown(tiny_suite, splits, tmp_p
     assert ranged  # the seeded choices include ranged views on these tasks
 
 
+def test_scripted_expert_applies_a_suggested_fix_without_searching(tiny_suite, splits, tmp_path):
+    """When the issue suggests the fix, the expert edits at once, and old_str and new_str are
+    copies of the issue's code blocks (path included): nothing a student could not read."""
+    tasks = [t for t in splits["train"] if t.meta["suggested_fix"]][:3]
+    runtime = local_runtime(tiny_suite / "train.jsonl", unsafe=False)
+    for task in tasks:
+        record = run_one(RolloutJob(task, "bc", 0, tmp_path / f"{task.instance_id}.json"), expert_factory(False),
+                         runtime, AgentConfig())
+        assert record.resolved, record.report
+        replies = [m["content"] for m in record.messages if m["role"] == "assistant"]
+        assert not any("grep " in r or "<parameter=command>view<" in r for r in replies)
+        [edit] = [r for r in replies if "<parameter=command>str_replace<" in r]
+        old = re.search(r"<parameter=old_str>\n(.*?)\n</parameter>", edit, flags=re.S).group(1)
+        new = re.search(r"<parameter=new_str>\n(.*?)\n</parameter>", edit, flags=re.S).group(1)
+        path = re.search(r"<parameter=path>/testbed/(.*?)</parameter>", edit).group(1)
+        for part in (f"```python\n{old}\n```", f"```python\n{new}\n```", f"`{path}`"):
+            assert part in task.problem_statement, (task.instance_id, part)
+
+
 def test_issues_name_the_function_the_expert_searches_for(splits):
     """The expert's first search is inferable: the issue names the function under test (a few
     constructor and private-helper bugs excepted), and the issue_search probe scores that name."""
@@ -139,6 +170,21 @@ def test_issues_name_the_function_the_expert_searches_for(splits):
     assert len(items) == min(10, len(splits["verified"]))
     for task, item in zip(splits["verified"], items):
         assert item.answer.startswith(f" {task.meta['function'].split('.')[-1]}(' --include=*.py .")
+
+
+def test_suggested_fix_probe_scores_what_the_expert_writes(splits):
+    """The probe's answer is the expert's str_replace for the task, copied from its issue."""
+    from artifact.models.tiny_base import probe
+
+    items = probe.suggested_fix_items(splits["verified"], 20)
+    tasks = [t for t in splits["verified"] if t.meta["suggested_fix"]][:20]
+    assert len(items) == len(tasks) == 20
+    for task, item in zip(tasks, items):
+        path, old, new = re.fullmatch(r"testbed/(\S+)</parameter>\n<parameter=old_str>\n(.*)\n</parameter>\n"
+                                      r"<parameter=new_str>\n(.*)\n</parameter>\n</function><\|im_end\|>",
+                                      item.answer, flags=re.S).groups()
+        assert path == task.meta["file"] and old != new
+        assert f"```python\n{old}\n```" in task.problem_statement and f"```python\n{new}\n```" in task.problem_statement
 
 
 def test_zero_shot_probe_rolls_the_base_model_out(tiny_suite):

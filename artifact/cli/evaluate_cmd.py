@@ -64,6 +64,6 @@ def evaluate_cmd(policy: str | None, model: str | None, max_new_tokens: int, tas
 
         report = evaluate(tasks, factory, runtime, out, name, seed=seed, workers=workers,
                           config=AgentConfig(), on_progress=on_progress)
-    summary = {k: report[k] for k in ("n_tasks", "resolve_rate", "ci95", "exit_status_counts")}
+    summary = {k: report[k] for k in ("n_tasks", "resolve_rate", "ci95", "exit_status_counts", "subsets")}
     Console().print_json(json.dumps(summary))
     Console().print(f"report: {out / 'report.json'}  predictions: {out / 'predictions.jsonl'}")

@@ -11,7 +11,7 @@ from rich.table import Table
 from artifact.cli.common import SuiteProgress, progress_bar, unsafe_option
 from artifact.cli.errors import UserError
 from artifact.tasks.schema import load_tasks
-from artifact.tasks.tiny_suite.build import build_suite
+from artifact.tasks.tiny_suite.build import SUGGESTED_FIX_SHARE, build_suite
 
 
 @click.group()
@@ -25,14 +25,19 @@ def tasks() -> None:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--workers", type=int, default=2, show_default=True, help="Parallel sandboxed test runners.")
 @click.option("--force", is_flag=True, help="Rebuild even if an identical build exists.")
+@click.option("--suggested-fix-share", type=float, default=SUGGESTED_FIX_SHARE, show_default=True,
+              help="Share of issues whose reporter suggests the fix (the suite's difficulty knob).")
 @unsafe_option
-def build(suite: str, out: Path, seed: int, workers: int, force: bool, unsafe_no_sandbox: bool) -> None:
+def build(suite: str, out: Path, seed: int, workers: int, force: bool, suggested_fix_share: float,
+          unsafe_no_sandbox: bool) -> None:
     """Inject bugs into the bundled repositories and keep those the tests catch."""
     if out.exists() and not out.is_dir():
         raise UserError(f"{out}: not a folder")
+    if not 0.0 <= suggested_fix_share <= 1.0:
+        raise UserError(f"--suggested-fix-share must lie between 0 and 1, got {suggested_fix_share}")
     with progress_bar() as progress:
         summary = build_suite(out, seed=seed, workers=workers, force=force,
-                              unsafe_no_sandbox=unsafe_no_sandbox, progress=SuiteProgress(progress))
+                              suggested_fix_share=suggested_fix_share, unsafe_no_sandbox=unsafe_no_sandbox, progress=SuiteProgress(progress))
     console = Console()
     state = "cached (identical inputs)" if summary.cached else f"built in {summary.seconds:.1f} s"
     console.print(f"[bold]{suite} suite[/] {state}: {out}")

@@ -19,6 +19,7 @@ from artifact.generation.runner import (
 )
 from artifact.runtime.base import Runtime
 from artifact.tasks.schema import Task
+from artifact.tasks.tiny_suite.build import VERIFIED_ONLY
 
 
 def evaluate(tasks: list[Task], make_policy: PolicyFactory, runtime: Runtime, out_dir: str | Path,
@@ -31,6 +32,7 @@ def evaluate(tasks: list[Task], make_policy: PolicyFactory, runtime: Runtime, ou
     records = run_jobs(jobs, make_policy, runtime, config, workers=workers, on_progress=on_progress)
     write_predictions(records, out_dir / "predictions.jsonl", model_name)
     report = summarize(records, model_name)
+    report["subsets"] = subset_rates(tasks, records)
     report["seconds"] = round(time.time() - start, 2)
     write_json_atomic(out_dir / "report.json", report, indent=1)
     return report
@@ -62,3 +64,24 @@ def summarize(records: list[Trajectory], model_name: str) -> dict:
         "mean_tokens": round(sum(tokens) / n, 1) if n else 0.0,
         "resolved_ids": sorted(r.instance_id for r in records if r.resolved),
     }
+
+
+def task_subsets(task: Task) -> list[str]:
+    """The slices issue 4 asks the tiny suite's rate to be reported on: unseen functions of the
+    train repositories vs the verified-only repository, and issues with or without a suggested
+    fix. Tasks without the tiny suite's metadata (SWE-bench Verified) belong to none."""
+    if "suggested_fix" not in task.meta:
+        return []
+    repo = "verified_only_repo" if task.repo.split("/")[-1] in VERIFIED_ONLY else "train_repos"
+    return [repo, "suggested_fix" if task.meta["suggested_fix"] else "no_suggested_fix"]
+
+
+def subset_rates(tasks: list[Task], records: list[Trajectory]) -> dict:
+    by_id = {t.instance_id: t for t in tasks}
+    outcomes: dict[str, list[float]] = {}
+    for record in records:
+        for name in task_subsets(by_id[record.instance_id]):
+            outcomes.setdefault(name, []).append(float(record.resolved))
+    return {name: {"n_tasks": len(values), "resolved": int(sum(values)),
+                   "resolve_rate": round(sum(values) / len(values), 4), "ci95": list(bootstrap_ci(values))}
+            for name, values in sorted(outcomes.items())}

@@ -13,7 +13,7 @@ from collections.abc import Generator
 from artifact.agent.actions import format_call
 from artifact.policies.base import EXPERT, Reply
 from artifact.runtime.base import WORKDIR
-from artifact.tasks.patches import Hunk, parse_patch
+from artifact.tasks.patches import MAX_CONTEXT, Hunk, minimal_edit, parse_patch
 from artifact.tasks.schema import Task
 
 Step = Generator[str, str, None]  # yields reply texts, receives the observation that followed
@@ -28,6 +28,8 @@ _PHRASES = {
     "view": ["Read the code around the suspicious logic.", "Open the relevant part of the file.",
              "Look at the implementation."],
     "reproduce": ["Reproduce the failure first.", "Run the failing test to see the error."],
+    "suggested": ["The issue shows the faulty code and its fix; apply it.",
+                  "The reporter's suggested fix matches the failure; apply it."],
     "edit": ["This line is wrong; fix it.", "Correct the faulty logic here.", "Apply the fix to this code."],
     "verify": ["Rerun the failing tests to confirm the fix.", "Check that the tests pass now."],
     "submit": ["The fix works; submit.", "Tests pass, so I am done."],
@@ -73,10 +75,15 @@ class ScriptedExpert:
     def _steps(self) -> Step:
         status = yield self._bash("status", "git status --short --untracked-files=all")
         yield from self._restore(status)
-        yield from self._explore()
+        # An issue that suggests the fix (path, faulty code, corrected code) needs no search: the
+        # expert's str_replace is exactly the suggestion (tasks/tiny_suite/build.py), so every
+        # argument of the edit can be copied from the issue.
+        suggested = bool(self.task.meta.get("suggested_fix"))
+        if not suggested:
+            yield from self._explore()
         for file in self.files:
             for hunk in file.hunks:
-                yield from self._edit(file.path, hunk)
+                yield from self._edit(file.path, hunk, "suggested" if suggested else "edit")
         tests = " ".join(shlex.quote(t) for t in self.task.FAIL_TO_PASS)
         yield self._bash("verify", f"python -m pytest -q {tests}")
         yield self._say("submit", "submit")
@@ -145,7 +152,7 @@ class ScriptedExpert:
                 return words[0]
         return hunk.old_lines[0].strip() or "def "
 
-    def _edit(self, path: str, hunk: Hunk) -> Step:
+    def _edit(self, path: str, hunk: Hunk, phrase: str = "edit") -> Step:
         # The smallest edit first (only the changed lines), widened by one line of context on
         # each side whenever the editor finds old_str more than once. Short edits are what a
         # careful engineer writes, and what a small student can learn to copy.
@@ -155,7 +162,7 @@ class ScriptedExpert:
             # one newline each side): a copied line then ends in the same tokens as in the view.
             arguments = {"command": "str_replace", "path": self._path(path), "old_str": f"\n{old}\n",
                          "new_str": f"\n{new}\n"}
-            result = yield self._say("edit", "str_replace_editor", **arguments)
+            result = yield self._say(phrase, "str_replace_editor", **arguments)
             if (_UNCHANGED in result and "did not appear verbatim" in result) or "does not exist" in result:
                 # The file is not in the state the patch expects: reset it and edit again.
                 yield self._bash("restore", f"git checkout -q -- {shlex.quote(path)}")
@@ -164,7 +171,6 @@ class ScriptedExpert:
                 return
 
 
-MAX_CONTEXT = 3  # git's hunks carry 3 lines of context: the widest edit is the whole hunk
 _UNCHANGED = "No replacement was performed"
 
 
@@ -172,24 +178,3 @@ def grep_hit_line(output: str, path: str) -> int | None:
     """The line number of the first `grep -rn` hit in `path` (repository-relative), if any."""
     match = re.search(rf"^(?:\./)?{re.escape(path)}:(\d+):", output, flags=re.MULTILINE)
     return int(match.group(1)) if match else None
-
-
-def minimal_edit(hunk: Hunk, context: int = 0) -> tuple[str, str]:
-    """(old_str, new_str) covering the hunk's changed lines plus `context` lines on each side;
-    a pure insertion is anchored on the line before it (or after it, at the top)."""
-    old, new = hunk.old_lines, hunk.new_lines
-    head = 0
-    while head < min(len(old), len(new)) and old[head] == new[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
-        tail += 1
-    lo = max(0, head - context)
-    keep_tail = max(0, tail - context)
-    hi_old, hi_new = len(old) - keep_tail, len(new) - keep_tail
-    if lo == hi_old:  # nothing removed: the added lines need an anchor
-        if lo > 0:
-            lo -= 1
-        else:
-            hi_old, hi_new = hi_old + 1, hi_new + 1
-    return "\n".join(old[lo:hi_old]), "\n".join(new[lo:hi_new])

@@ -22,6 +22,7 @@ from artifact.models.tiny_base.exercises import (
     thought,
 )
 from artifact.models.tiny_base.sources import random_identifier, random_word
+from artifact.tasks.tiny_suite.statements import SUGGESTIONS
 
 _ISSUE_TITLES = ("`{call}` gives a wrong result", "Wrong result from `{call}`", "Unexpected behaviour of `{call}`",
                  "`{test}` fails")
@@ -42,11 +43,9 @@ def _random_value(rng: random.Random) -> str:
                        repr(random_word(rng)), "True", "False", "None", f"[{rng.randint(0, 9)}, {rng.randint(0, 9)}]"])
 
 
-def issue_search_call(rng: random.Random) -> Doc:
-    """Tool format: an issue in the tiny suite's style about a function with a random name (a plain
-    call or a method call), then the search an agent starts with, `grep -rn 'def NAME(' ...`. Only
-    the issue can say NAME, so a model learns to take it from there rather than from memory."""
-    name = random_identifier(rng)
+def _synthetic_issue(rng: random.Random, name: str) -> str:
+    """An issue in the tiny suite's style: a failing test calling `name` (a plain call or a
+    method call) and what it returned instead of the expected value."""
     args = ", ".join(_random_value(rng) for _ in range(rng.randint(0, 3)))
     if rng.random() < 0.35:
         receiver = random_identifier(rng)
@@ -62,10 +61,49 @@ def issue_search_call(rng: random.Random) -> Doc:
     title = rng.choice(_ISSUE_TITLES).format(call=call, test=test)
     body = (f"{rng.choice(_ISSUE_OPENINGS).format(path=path, test=test)}\n\n```python\ndef {test}():\n{setup}"
             f"    assert {call} == {expected}\n```\n\n`{call}` returns `{got}`, but `{expected}` is expected.")
-    issue = f"<issue_description>\n{title}\n\n{body}\n</issue_description>"
+    return f"{title}\n\n{body}"
+
+
+def issue_search_call(rng: random.Random) -> Doc:
+    """Tool format: a synthetic issue about a function with a random name, then the search an
+    agent starts with, `grep -rn 'def NAME(' ...`. Only the issue can say NAME, so a model
+    learns to take it from there rather than from memory."""
+    name = random_identifier(rng)
+    issue = f"<issue_description>\n{_synthetic_issue(rng, name)}\n</issue_description>"
     reply = format_call("bash", thought(rng, _SEARCH_THOUGHTS),
                         command=search_command(name))
     return chat("issue_search_call", [("system", SHORT_SYSTEM), ("user", issue), ("assistant", reply)])
+
+
+_APPLY_THOUGHTS = ("The issue shows the faulty code and its fix; apply it.",
+                   "The reporter's suggested fix matches the failure; apply it.")
+
+
+def suggested_fix_call(rng: random.Random, lines: list[str], path: str) -> Doc | None:
+    """Tool format: an issue whose reporter suggests a fix (the suite's wording: the file, the
+    faulty code, what it should read), the expert's `git status`, then the `str_replace` copying
+    path, faulty code and fix from the issue. The faulty line is a real line with one token
+    changed and the fix the real line, so copying the faulty one has to win over memory."""
+    spots = [i for i, line in enumerate(lines) if line.strip() and lines.count(line) == 1]
+    for i in rng.sample(spots, len(spots)):
+        edit = one_token_edit(rng, lines[i])
+        if edit is None or edit[0] in lines:
+            continue
+        lo, hi = (max(0, i - 1), min(len(lines), i + 2)) if rng.random() < 0.2 else (i, i + 1)
+        old = "\n".join(lines[lo:i] + [edit[0]] + lines[i + 1:hi])
+        new = "\n".join(lines[lo:hi])
+        names = re.findall(r"def (\w+)\(", "\n".join(lines[:i + 1]))
+        issue = (_synthetic_issue(rng, names[-1] if names else random_identifier(rng)) + "\n\n"
+                 + rng.choice(SUGGESTIONS).format(path=path, old=old, new=new))
+        status = format_call("bash", thought(rng, ("Check git status before touching anything.",
+                                                   "First, check the state of the working tree.")),
+                             command="git status --short --untracked-files=all")
+        fix = format_call("str_replace_editor", thought(rng, _APPLY_THOUGHTS), command="str_replace",
+                          path=f"{WORKDIR}/{path}", old_str=f"\n{old}\n", new_str=f"\n{new}\n")
+        return chat("suggested_fix_call", [
+            ("system", SHORT_SYSTEM), ("user", f"<issue_description>\n{issue}\n</issue_description>"),
+            ("assistant", status), ("user", observation_message("")), ("assistant", fix)])
+    return None
 
 
 def grep_view_call(rng: random.Random, files: dict[str, list[str]]) -> Doc | None:

@@ -161,8 +161,9 @@ oec tiny-base build --out artifact/models/tiny_base/weights --seed {seed} --minu
   conversations (`mix`); then mostly continuing a viewed line from its first words, plain and in
   str_replace calls, 40% of the views shuffled code no memory predicts (`lines`); then an agent's
   first steps taken from what it was shown: the function named in a synthetic issue into the grep,
-  the grep hit's path and line into the view (`ground`). Never: the held-out repository
-  (statskit), task files or gold patches.
+  the grep hit's path and line into the view (`ground`); then a reporter's suggested fix (file,
+  faulty code, fix) copied from a synthetic issue into the str_replace (`suggest`). Never: the
+  held-out repository (statskit), task files or gold patches.
 
 ## Copy accuracy (held-out material; exact match of the whole answer)
 

@@ -72,7 +72,12 @@ LINES = {
 # copy the grep hit's path and line into the view. Continuing v2 with 60% of `issue_search_call`
 # jumped from 0.7% to 40% (verified issues) between steps 200 and 400; a 30% share stayed at 0%.
 GROUND = {"issue_search_call": 0.6, "grep_view_call": 0.1} | {k: 0.3 * v for k, v in LINES.items()}
-PHASES = {"warmup": WARMUP, "copy_long": COPY_LONG, "mix": MIX, "lines": LINES, "ground": GROUND}
+# Then the fix a reporter suggests: copy path, faulty code and fix from the issue into the
+# str_replace (half the tiny suite's issues carry one, tasks/tiny_suite/build.py).
+SUGGEST = {"suggested_fix_call": 0.5, "issue_search_call": 0.15, "grep_view_call": 0.05} | {
+    k: 0.3 * v for k, v in LINES.items()}
+PHASES = {"warmup": WARMUP, "copy_long": COPY_LONG, "mix": MIX, "lines": LINES, "ground": GROUND,
+          "suggest": SUGGEST}
 # Measured, not adopted: a `repair` phase after `ground` (300 and 600 steps, lr 1e-3) of
 # {"repair_call": .5, "issue_search_call": .2, "grep_view_call": .1} + 20% of LINES. The probe
 # `repair_unseen_functions` stayed at 0% exact (88-89% per token): in 93-96 of 100 items the first
@@ -235,6 +240,7 @@ BUILDERS: dict[str, Callable[[random.Random], ex.Doc | None]] = {
     "issue_search_call": steps.issue_search_call,
     "grep_view_call": lambda r: steps.grep_view_call(r, _repo_material(r)),
     "repair_call": repair_doc,
+    "suggested_fix_call": lambda r: steps.suggested_fix_call(r, *_mixed_view_material(r)[:2]),
     "code": _code,
 }
 

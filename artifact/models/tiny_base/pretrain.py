@@ -63,6 +63,9 @@ class Recipe:
         # Then the agent's first steps grounded in the issue: its function name into the grep,
         # the grep hit into the view. (Steps 0-4549 are v2's recipe.)
         Phase("ground", steps=500, batch_size=4, seq_len=1024, lr=1e-3),
+        # Then a reporter's suggested fix copied from the issue into the str_replace.
+        # (Steps 0-5049 are v4's recipe.)
+        Phase("suggest", steps=800, batch_size=4, seq_len=1024, lr=1e-3),
     )
     shape: ModelShape = field(default_factory=ModelShape)
     peak_lr: float = 2e-3  # constant through the warm-up phase

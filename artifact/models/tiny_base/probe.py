@@ -10,6 +10,8 @@
 - issue_test_ids (with --tasks): copy the failing test ids of real task issues into a pytest call.
 - issue_search (with --tasks): take the function under test from a real issue into the expert's
   first search, `grep -rn 'def NAME(' ...`.
+- suggested_fix (with --tasks): copy a real issue's suggested fix (path, faulty code, fix) into
+  the expert's `str_replace`.
 
 Scoring: exact match of the whole answer, terminator included. Teacher-forced exact match (every
 answer token is the argmax given the gold prefix) is exactly what greedy decoding produces when the
@@ -28,6 +30,7 @@ import torch
 from artifact.agent.prompts import observation_message
 from artifact.models.tiny_base import corpus
 from artifact.models.tiny_base import exercises as ex
+from artifact.tasks.patches import MAX_CONTEXT, minimal_edit, parse_patch
 from artifact.tasks.schema import Task
 from artifact.tasks.tiny_suite.build import REPOS_DIR, VERIFIED_ONLY
 
@@ -256,6 +259,28 @@ def greedy_speed(model, tokenizer, context_tokens: int = 1500, new_tokens: int =
     return new_tokens / (time.monotonic() - started)
 
 
+def suggested_fix_items(tasks: list[Task], n: int) -> list[ProbeItem]:
+    """Tasks whose issue suggests a fix: the issue, the expert's `git status`, then its
+    `str_replace`, scored from the path on (path, faulty code and fix, all copied from the issue)."""
+    status = ("First, check the state of the working tree.\n\n<function=bash>\n"
+              "<parameter=command>git status --short --untracked-files=all</parameter>\n</function>")
+    head = ("The issue shows the faulty code and its fix; apply it.\n\n<function=str_replace_editor>\n"
+            "<parameter=command>str_replace</parameter>\n<parameter=path>/")  # ">/" is one token
+    items = []
+    for task in [t for t in tasks if t.meta.get("suggested_fix")][:n]:
+        [file] = parse_patch(task.patch)
+        for context in range(MAX_CONTEXT + 1):
+            old, new = minimal_edit(file.hunks[0], context)
+            if f"```python\n{old}\n```" in task.problem_statement:
+                break
+        turns = [("system", ex.SHORT_SYSTEM), ("user", task.problem_statement.strip()), ("assistant", status),
+                 ("user", observation_message(""))]
+        prompt = "".join(t for t, _ in ex.chat("probe", turns).segments) + f"{ex.IM_START}assistant\n" + head
+        items.append(ProbeItem("suggested_fix", prompt, f"{ex.WORKDIR[1:]}/{file.path}</parameter>\n<parameter=old_str>\n"
+                               f"{old}\n</parameter>\n<parameter=new_str>\n{new}\n</parameter>\n</function>{ex.IM_END}"))
+    return items
+
+
 def probe_sets(n: int = 100, seed: int = 0, tasks: list[Task] | None = None,
                n_tasks: int = 50) -> dict[str, list[ProbeItem]]:
     sets = {
@@ -269,6 +294,7 @@ def probe_sets(n: int = 100, seed: int = 0, tasks: list[Task] | None = None,
     if tasks:
         sets["issue_test_ids"] = issue_test_id_items(tasks, n_tasks)
         sets["issue_search"] = issue_search_items(tasks, n_tasks)
+        sets["suggested_fix"] = suggested_fix_items(tasks, n_tasks)
     return sets
 
 

@@ -17,7 +17,7 @@ from artifact.agent.trajectory import write_json_atomic
 from artifact.grading.swebench_report import parse_status_map
 from artifact.runtime.sandbox import SandboxConfig
 from artifact.tasks.mutations import Mutation, enumerate_mutations
-from artifact.tasks.patches import parse_patch
+from artifact.tasks.patches import parse_patch, unique_edit
 from artifact.tasks.schema import Task, write_tasks
 from artifact.tasks.tiny_suite import gitstore
 from artifact.tasks.tiny_suite.statements import write_statement
@@ -30,7 +30,10 @@ HELD_OUT_FRACTION = 0.15  # share of each training repository's functions kept f
 MAX_PER_FUNCTION = 5
 MAX_PER_FUNCTION_VERIFIED_ONLY = 2  # the held-out repository needs fewer tasks
 MIN_FAIL, MAX_FAIL = 1, 5
-SUITE_VERSION = "1"
+SUITE_VERSION = "2"  # 2: a share of the issues suggests the fix
+# Share of issues whose reporter suggests the fix (file, faulty code, corrected code): the suite's
+# difficulty knob (docs/tiny-scale.md). Real reports often carry the fix (statements.py).
+SUGGESTED_FIX_SHARE = 0.5
 
 
 @dataclass
@@ -99,9 +102,11 @@ def _is_task(clean: dict[str, str], result: dict) -> tuple[list[str], list[str]]
 
 def build_suite(out: str | Path, seed: int = 0, workers: int = 2, force: bool = False,
                 sandbox: SandboxConfig | None = None, unsafe_no_sandbox: bool = False,
-                progress=None) -> BuildSummary:
+                progress=None, suggested_fix_share: float = SUGGESTED_FIX_SHARE) -> BuildSummary:
+    if not 0.0 <= suggested_fix_share <= 1.0:
+        raise ValueError(f"suggested_fix_share must lie in [0, 1], got {suggested_fix_share}")
     out = Path(out)
-    digest = source_digest()
+    digest = source_digest() + f":fix{suggested_fix_share:g}"
     manifest_path = out / "manifest.json"
     if not force and manifest_path.is_file():
         manifest = json.loads(manifest_path.read_text())
@@ -139,16 +144,19 @@ def build_suite(out: str | Path, seed: int = 0, workers: int = 2, force: bool = 
             digest8 = hashlib.sha1(mutation.mutated.encode()).hexdigest()[:8]
             instance_id = f"{repo}__{mutation.function}.{mutation.kind}.{digest8}"
             split = split_of(repo, mutation.function, seed)
-            statement = write_statement(repo, failures, random.Random(f"statement:{seed}:{instance_id}"))
+            fix = suggested_fix(patch, mutation.mutated, seed, instance_id, suggested_fix_share)
+            statement = write_statement(repo, failures, random.Random(f"statement:{seed}:{instance_id}"), fix)
             tasks.append(Task(
                 instance_id=instance_id, repo=f"oec-tiny/{repo}", base_commit=base, patch=patch,
                 test_patch="", FAIL_TO_PASS=fail, PASS_TO_PASS=passing, problem_statement=statement,
                 version=SUITE_VERSION, repo_path=str(bare), split=split,
-                meta={"function": mutation.function, "kind": mutation.kind, "file": mutation.path},
+                meta={"function": mutation.function, "kind": mutation.kind, "file": mutation.path,
+                      "suggested_fix": fix is not None},
             ))
             counts[f"tasks/{split}"] += 1
             counts[f"tasks/{repo}"] += 1
             counts[f"kind/{mutation.kind}"] += 1
+            counts[f"suggested_fix/{split}"] += fix is not None
     tasks.sort(key=lambda t: t.instance_id)
     for split in ("train", "verified"):
         write_tasks([t for t in tasks if t.split == split], out / f"{split}.jsonl")
@@ -156,9 +164,22 @@ def build_suite(out: str | Path, seed: int = 0, workers: int = 2, force: bool = 
     write_json_atomic(manifest_path, {
         "suite": "tiny", "seed": seed, "source_digest": digest, "seconds": seconds,
         "counts": dict(sorted(counts.items())), "verified_only_repos": list(VERIFIED_ONLY),
-        "held_out_fraction": HELD_OUT_FRACTION,
+        "held_out_fraction": HELD_OUT_FRACTION, "suggested_fix_share": suggested_fix_share,
     }, indent=1)
     return BuildSummary(out, dict(sorted(counts.items())), seconds)
+
+
+def suggested_fix(patch: str, buggy_source: str, seed: int, instance_id: str,
+                  share: float) -> tuple[str, str, str] | None:
+    """(path, faulty code, corrected code) for a seeded `share` of the tasks: exactly the
+    `str_replace` the scripted expert applies, so a student can copy it from the issue."""
+    if random.Random(f"suggested-fix:{seed}:{instance_id}").random() >= share:
+        return None
+    files = parse_patch(patch)
+    if len(files) != 1 or len(files[0].hunks) != 1:
+        return None
+    edit = unique_edit(files[0].hunks[0], buggy_source)
+    return None if edit is None else (files[0].path, *edit)
 
 
 def _expert_can_edit(patch: str, buggy_source: str) -> bool:

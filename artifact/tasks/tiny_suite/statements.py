@@ -1,5 +1,8 @@
-"""Issue text for an injected bug, written only from what the failing tests observe: the test, the
-call, the expected value and what happened. It never names the buggy line, file or the fix."""
+"""Issue text for an injected bug, written from what the failing tests observe: the test, the call,
+the expected value and what happened. Optionally (a share of the suite, build.py) the reporter also
+suggests a fix: the file, the faulty code and what it should read, as real issue reports often do
+(SWE-Bench+, arXiv 2410.06992: the solution was in the issue or its comments for 32.67% of the
+patches SWE-agent + GPT-4 got accepted)."""
 
 from __future__ import annotations
 
@@ -56,8 +59,16 @@ def _observed(failure: dict) -> tuple[str | None, str]:
     return call, f"It fails with: `{first}`."
 
 
-def write_statement(repo: str, failures: list[dict], rng: random.Random) -> str:
-    """An issue text for the failures of one task (the first few failing tests)."""
+SUGGESTIONS = [
+    "I think the problem is in `{path}`. This code:\n\n```python\n{old}\n```\n\nshould be:\n\n```python\n{new}\n```",
+    "Looking at `{path}`, the bug seems to be here:\n\n```python\n{old}\n```\n\nChanging it to\n\n```python\n{new}\n```\n\nfixes it for me.",
+]
+
+
+def write_statement(repo: str, failures: list[dict], rng: random.Random,
+                    suggested_fix: tuple[str, str, str] | None = None) -> str:
+    """An issue text for the failures of one task (the first few failing tests), with the
+    reporter's suggested fix (path, faulty code, corrected code) when given."""
     shown = failures[:3]
     calls, parts = [], []
     for failure in shown:
@@ -76,5 +87,8 @@ def write_statement(repo: str, failures: list[dict], rng: random.Random) -> str:
         title = f"`{failures[0]['nodeid'].split('::')[-1]}` fails" if failures else f"Failures in `{repo}`"
     more = len(failures) - len(shown)
     tail = f"\n\n{more} more test(s) fail in a similar way." if more > 0 else ""
+    if suggested_fix is not None:
+        path, old, new = suggested_fix
+        tail += "\n\n" + rng.choice(SUGGESTIONS).format(path=path, old=old, new=new)
     return (f"{title}\n\n" + "\n\n".join(parts) + tail
             + "\n\nThe tests describe the intended behaviour; please fix the library.")
