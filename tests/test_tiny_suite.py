@@ -48,9 +48,11 @@ def test_only_issues_that_suggest_a_fix_show_it(splits):
     for task in suggested[:100]:
         [file] = parse_patch(task.patch)
         edits = [minimal_edit(file.hunks[0], context) for context in range(MAX_CONTEXT + 1)]
+        fix = task.meta["suggested_fix"]
+        assert fix["path"] == file.path and (fix["old"], fix["new"]) in edits
         assert f"`{file.path}`" in task.problem_statement
-        assert any(f"```python\n{old}\n```" in task.problem_statement and f"```python\n{new}\n```"
-                   in task.problem_statement for old, new in edits), task.instance_id
+        assert f"```python\n{fix['old']}\n```" in task.problem_statement, task.instance_id
+        assert f"```python\n{fix['new']}\n```" in task.problem_statement, task.instance_id
     for task in [t for t in tasks if not t.meta["suggested_fix"]][:200]:
         added = [line[1:].strip() for line in task.patch.splitlines()
                  if line.startswith("+") and not line.startswith("+++")]

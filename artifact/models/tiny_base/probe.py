@@ -30,7 +30,6 @@ import torch
 from artifact.agent.prompts import observation_message
 from artifact.models.tiny_base import corpus
 from artifact.models.tiny_base import exercises as ex
-from artifact.tasks.patches import MAX_CONTEXT, minimal_edit, parse_patch
 from artifact.tasks.schema import Task
 from artifact.tasks.tiny_suite.build import REPOS_DIR, VERIFIED_ONLY
 
@@ -268,16 +267,12 @@ def suggested_fix_items(tasks: list[Task], n: int) -> list[ProbeItem]:
             "<parameter=command>str_replace</parameter>\n<parameter=path>/")  # ">/" is one token
     items = []
     for task in [t for t in tasks if t.meta.get("suggested_fix")][:n]:
-        [file] = parse_patch(task.patch)
-        for context in range(MAX_CONTEXT + 1):
-            old, new = minimal_edit(file.hunks[0], context)
-            if f"```python\n{old}\n```" in task.problem_statement:
-                break
+        fix = task.meta["suggested_fix"]
         turns = [("system", ex.SHORT_SYSTEM), ("user", task.problem_statement.strip()), ("assistant", status),
                  ("user", observation_message(""))]
         prompt = "".join(t for t, _ in ex.chat("probe", turns).segments) + f"{ex.IM_START}assistant\n" + head
-        items.append(ProbeItem("suggested_fix", prompt, f"{ex.WORKDIR[1:]}/{file.path}</parameter>\n<parameter=old_str>\n"
-                               f"{old}\n</parameter>\n<parameter=new_str>\n{new}\n</parameter>\n</function>{ex.IM_END}"))
+        items.append(ProbeItem("suggested_fix", prompt, f"{ex.WORKDIR[1:]}/{fix['path']}</parameter>\n<parameter=old_str>\n"
+                               f"{fix['old']}\n</parameter>\n<parameter=new_str>\n{fix['new']}\n</parameter>\n</function>{ex.IM_END}"))
     return items
 
 

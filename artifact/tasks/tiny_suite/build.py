@@ -151,7 +151,8 @@ def build_suite(out: str | Path, seed: int = 0, workers: int = 2, force: bool = 
                 test_patch="", FAIL_TO_PASS=fail, PASS_TO_PASS=passing, problem_statement=statement,
                 version=SUITE_VERSION, repo_path=str(bare), split=split,
                 meta={"function": mutation.function, "kind": mutation.kind, "file": mutation.path,
-                      "suggested_fix": fix is not None},
+                      # the reporter's suggestion as the issue shows it (None: no suggestion)
+                      "suggested_fix": None if fix is None else dict(zip(("path", "old", "new"), fix))},
             ))
             counts[f"tasks/{split}"] += 1
             counts[f"tasks/{repo}"] += 1
