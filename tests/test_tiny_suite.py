@@ -153,8 +153,8 @@ def test_scripted_expert_applies_a_suggested_fix_without_searching(tiny_suite, s
         replies = [m["content"] for m in record.messages if m["role"] == "assistant"]
         assert not any("grep " in r or "<parameter=command>view<" in r for r in replies)
         [edit] = [r for r in replies if "<parameter=command>str_replace<" in r]
-        old = re.search(r"<parameter=old_str>\n(.*?)\n</parameter>", edit, flags=re.S).group(1)
-        new = re.search(r"<parameter=new_str>\n(.*?)\n</parameter>", edit, flags=re.S).group(1)
+        old = re.search(r"<parameter=old_str>\n(.*?)\n</parameter>", edit, flags=re.DOTALL).group(1)
+        new = re.search(r"<parameter=new_str>\n(.*?)\n</parameter>", edit, flags=re.DOTALL).group(1)
         path = re.search(r"<parameter=path>/testbed/(.*?)</parameter>", edit).group(1)
         for part in (f"```python\n{old}\n```", f"```python\n{new}\n```", f"`{path}`"):
             assert part in task.problem_statement, (task.instance_id, part)
@@ -184,7 +184,7 @@ def test_suggested_fix_probe_scores_what_the_expert_writes(splits):
     for task, item in zip(tasks, items):
         path, old, new = re.fullmatch(r"testbed/(\S+)</parameter>\n<parameter=old_str>\n(.*)\n</parameter>\n"
                                       r"<parameter=new_str>\n(.*)\n</parameter>\n</function><\|im_end\|>",
-                                      item.answer, flags=re.S).groups()
+                                      item.answer, flags=re.DOTALL).groups()
         assert path == task.meta["file"] and old != new
         assert f"```python\n{old}\n```" in task.problem_statement and f"```python\n{new}\n```" in task.problem_statement
 

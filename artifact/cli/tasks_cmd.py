@@ -37,7 +37,8 @@ def build(suite: str, out: Path, seed: int, workers: int, force: bool, suggested
         raise UserError(f"--suggested-fix-share must lie between 0 and 1, got {suggested_fix_share}")
     with progress_bar() as progress:
         summary = build_suite(out, seed=seed, workers=workers, force=force,
-                              suggested_fix_share=suggested_fix_share, unsafe_no_sandbox=unsafe_no_sandbox, progress=SuiteProgress(progress))
+                              suggested_fix_share=suggested_fix_share, unsafe_no_sandbox=unsafe_no_sandbox,
+                              progress=SuiteProgress(progress))
     console = Console()
     state = "cached (identical inputs)" if summary.cached else f"built in {summary.seconds:.1f} s"
     console.print(f"[bold]{suite} suite[/] {state}: {out}")

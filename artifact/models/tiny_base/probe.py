@@ -271,8 +271,9 @@ def suggested_fix_items(tasks: list[Task], n: int) -> list[ProbeItem]:
         turns = [("system", ex.SHORT_SYSTEM), ("user", task.problem_statement.strip()), ("assistant", status),
                  ("user", observation_message(""))]
         prompt = "".join(t for t, _ in ex.chat("probe", turns).segments) + f"{ex.IM_START}assistant\n" + head
-        items.append(ProbeItem("suggested_fix", prompt, f"{ex.WORKDIR[1:]}/{fix['path']}</parameter>\n<parameter=old_str>\n"
-                               f"{fix['old']}\n</parameter>\n<parameter=new_str>\n{fix['new']}\n</parameter>\n</function>{ex.IM_END}"))
+        answer = (f"{ex.WORKDIR[1:]}/{fix['path']}</parameter>\n<parameter=old_str>\n{fix['old']}\n</parameter>\n"
+                  f"<parameter=new_str>\n{fix['new']}\n</parameter>\n</function>{ex.IM_END}")
+        items.append(ProbeItem("suggested_fix", prompt, answer))
     return items
 
 

@@ -60,8 +60,10 @@ def _observed(failure: dict) -> tuple[str | None, str]:
 
 
 SUGGESTIONS = [
-    "I think the problem is in `{path}`. This code:\n\n```python\n{old}\n```\n\nshould be:\n\n```python\n{new}\n```",
-    "Looking at `{path}`, the bug seems to be here:\n\n```python\n{old}\n```\n\nChanging it to\n\n```python\n{new}\n```\n\nfixes it for me.",
+    ("I think the problem is in `{path}`. This code:\n\n```python\n{old}\n```\n\n"
+     "should be:\n\n```python\n{new}\n```"),
+    ("Looking at `{path}`, the bug seems to be here:\n\n```python\n{old}\n```\n\n"
+     "Changing it to\n\n```python\n{new}\n```\n\nfixes it for me."),
 ]
 
 
