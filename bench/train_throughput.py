@@ -7,8 +7,10 @@ pre-tokenized conversations and labels (loss on the expert's replies only), with
 settings (AdamW, lr, weight decay, cosine with warm-up, clipping, token-weighted loss), fp32 on the
 CPU, and about the same number of optimizer steps:
 
-- ours: artifact.train.loop.train, length-grouped micro-batches under a padded-token budget;
-- bare: forward + backward + AdamW on exactly our micro-batches, nothing else (our overhead);
+- ours: artifact.train.loop.train, length-grouped micro-batches under a padded-token budget,
+  each row run unpadded (tiny's `unpadded_rows`); and the same with padded micro-batches;
+- bare: forward + backward + AdamW on exactly our micro-batches (rows unpadded like ours),
+  nothing else (our overhead);
 - trl: SFTTrainer with input_ids + labels, a fixed batch size giving the same number of steps,
   its default random sampler; and with train_sampling_strategy="group_by_length". TRL's
   defaults of bf16 and gradient checkpointing are switched off to match the other rows.
@@ -129,8 +131,10 @@ def bare_loop(model_dir: Path, config: TrainConfig, examples, pad: int):
     started = time.perf_counter()
     for plan in plans:
         for m in range(plan.micro_batches):
-            batch = collate(examples, plan.batch(m, 0), pad)
-            model(**batch, num_items_in_batch=plan.loss_tokens[m]).loss.backward()
+            rows = plan.batch(m, 0)
+            for piece in ([[row] for row in rows] if config.unpadded_rows else [rows]):
+                batch = collate(examples, piece, pad)
+                model(**batch, num_items_in_batch=plan.loss_tokens[m]).loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
             optimizer.step()
             scheduler.step()
@@ -205,12 +209,15 @@ def main() -> int:
         steps_ours = sum(p.steps for p in plan_epochs(
             examples, args.epochs, config.seed, config.group_size, config.batch_tokens, 0, 1, 1))
 
-        def ours(rep: int):
-            result = train(config, work / "data.jsonl", work / "model", work / f"ours{rep}")
-            model = AutoModelForCausalLM.from_pretrained(work / f"ours{rep}", dtype=torch.float32)
+        def ours(rep: int, unpadded: bool = True):
+            out = work / f"ours{rep}{'' if unpadded else '-padded'}"
+            result = train(replace(config, unpadded_rows=unpadded), work / "data.jsonl",
+                           work / "model", out)
+            model = AutoModelForCausalLM.from_pretrained(out, dtype=torch.float32)
             return model, result.log[-1]["seconds"], result.steps
 
         runners = {"ours (oec train loop)": ours,
+                   "ours, padded micro-batches": lambda rep: ours(rep, unpadded=False),
                    "bare fwd+bwd+AdamW": lambda rep: bare_loop(work / "model", config, examples,
                                                                pad)}
         try:
@@ -247,6 +254,8 @@ def main() -> int:
         best = {name: max(runs) for name, runs in speeds.items()}
         ours_speed = best["ours (oec train loop)"]
         print(f"ours / bare: {ours_speed / best['bare fwd+bwd+AdamW']:.2f}x")
+        print(f"ours / ours with padded micro-batches (unpadded_rows = false): "
+              f"{ours_speed / best['ours, padded micro-batches']:.2f}x")
         trl_default = [v for k, v in best.items() if k.endswith(" random")]
         if trl_default:
             ratio = ours_speed / trl_default[0]

@@ -197,7 +197,7 @@ def test_iterated_oec_chains_students_round_by_round(tmp_path):
     assert [r.name for r in out.rows] == ["round 0", "round 1", "round 2", "round 3"]
     oec = [c["student"] for c in pipe.rollout_calls if c["strategy"] == "oec"]
     # Round 1's data come from the warm start; rounds 2 and 3 from the previous round's student.
-    assert [Path(s).name for s in oec] == ["warm-32b-s0", "oec20-s0", "iter2-oec20-s0"]
+    assert [Path(s).name for s in oec] == ["bc5-s0", "oec20-s0", "iter2-oec20-s0"]
     assert pipe.trained_calls[-2:] == ["iter2-oec20-s0", "iter3-oec20-s0"]
     section = out.sections["iterated"]
     assert section["rounds_reached"] == 3 and "round 3 vs round 1" in section["comparisons"]
@@ -206,6 +206,18 @@ def test_iterated_oec_chains_students_round_by_round(tmp_path):
     assert result["rows"][0]["ci95"][0] <= result["rows"][0]["resolve_rate"]
     path = write_analysis_result(result, tmp_path / "results")
     assert "round 3 vs round 2" in path.with_suffix(".md").read_text()
+
+
+def test_a_bc_row_of_the_warm_start_size_is_the_warm_start_student(tmp_path):
+    """Warm start and BC row from the same imitation trajectories: one dataset, one model."""
+    pipe = FakePipeline(tmp_path / "run", {})
+    results = run_seed(MAIN, replace(PLAN, warm_start=20), pipe, 0, quiet=True)
+    oec_student = next(c["student"] for c in pipe.rollout_calls if c["strategy"] == "oec")
+    assert Path(oec_student).name == "bc20-s0" == Path(results["BC"]["model"]).name
+    assert results["warm-start"]["model"] == results["BC"]["model"]
+    smaller = run_seed(MAIN, PLAN, FakePipeline(tmp_path / "other", {}), 0, quiet=True)
+    assert Path(smaller["warm-start"]["model"]).name == "bc5-s0"
+    assert Path(smaller["BC"]["model"]).name == "bc20-s0"
 
 
 # -- the trend verdict ----------------------------------------------------------------------------

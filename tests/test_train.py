@@ -155,23 +155,39 @@ def test_masked_tokens_never_contribute(tiny_dir, tmp_path):
     assert 0 < len(masked) < examples[0].length / 2
 
 
-def test_accumulation_is_token_weighted(tiny_dir, tmp_path):
-    """One step over 2 examples: one micro-batch of 2 == two accumulated micro-batches of 1."""
+def test_accumulation_is_token_weighted(tiny_dir, tmp_path, monkeypatch):
+    """One step over 2 examples: one padded micro-batch of 2 == the same micro-batch run row by
+    row, unpadded (`unpadded_rows`) == two accumulated micro-batches of 1."""
     from safetensors.torch import load_file
 
+    from artifact.train import loop
+
+    rows_per_forward: list[int] = []
+
+    def counting_collate(examples, indices, pad_id):
+        rows_per_forward.append(len(indices))
+        return collate(examples, indices, pad_id)
+
+    monkeypatch.setattr(loop, "collate", counting_collate)
     data = write_dataset(tmp_path / "two.jsonl", [conversation(1), conversation(12345)])
-    outs, norms = [], []
-    for name, options in (("together", {"batch_size": 2, "grad_accum": 1}),
-                          ("accumulated", {"batch_size": 1, "grad_accum": 2})):
+    outs, norms, forwards = [], [], []
+    for name, options in (
+            ("together", {"batch_size": 2, "grad_accum": 1, "unpadded_rows": False}),
+            ("unpadded", {"batch_size": 2, "grad_accum": 1, "unpadded_rows": True}),
+            ("accumulated", {"batch_size": 1, "grad_accum": 2, "unpadded_rows": False})):
         config = tiny_config(epochs=1, batch_tokens=0, warmup_steps=0, **options)
+        rows_per_forward.clear()
         result = train(config, data, tiny_dir, tmp_path / name)
+        forwards.append(list(rows_per_forward))
         assert result.steps == 1
         norms.append(result.log[0]["grad_norm"])
         outs.append(load_file(str(tmp_path / name / "model.safetensors")))
-    assert norms[0] == pytest.approx(norms[1], rel=1e-4)  # the gradient's scale, not only Adam's
-    assert outs[0].keys() == outs[1].keys()
-    for key in outs[0]:
-        torch.testing.assert_close(outs[0][key], outs[1][key], rtol=1e-4, atol=1e-6)
+    assert forwards == [[2], [1, 1], [1, 1]]  # padded once; row by row; one per micro-batch
+    for other in (1, 2):
+        assert norms[0] == pytest.approx(norms[other], rel=1e-4)  # the gradient's scale too
+        assert outs[0].keys() == outs[other].keys()
+        for key in outs[0]:
+            torch.testing.assert_close(outs[0][key], outs[other][key], rtol=1e-4, atol=1e-6)
 
 
 def test_length_grouped_batches_respect_budget_and_seed():

@@ -30,6 +30,10 @@ class ScalePlan:
                    int(s.get("budget", p["budget"])), int(s.get("warm_start", 0)))
 
 
+# The warm-start student's data: imitation trajectories, as in a BC row.
+WARM_START_DATA = Row("warm-start", (DataMix("bc"),))
+
+
 def eval_outcomes(eval_dir: Path) -> dict[str, int]:
     """instance_id -> 1/0 from an evaluation folder's graded trajectories (fails closed)."""
     outcomes = {}
@@ -49,10 +53,11 @@ def run_seed(exp: Experiment, plan: ScalePlan, pipe: Pipeline, seed: int,
     bc_pool = pipe.rollouts("bc", train_file, seed, limit=plan.gen_tasks)
     generator = plan.base_model
     if plan.warm_start:
-        warm_data = pipe.dataset(f"warm-{exp.setting}-s{seed}", [(bc_pool, plan.warm_start)],
-                                 seed=seed)
-        generator = str(pipe.trained(f"warm-{exp.setting}-s{seed}", plan.base_model, warm_data,
-                                     seed=seed))
+        # Named by content, as a BC row of that size would be: a BC row with the same count is the
+        # very same dataset, model and evaluation (trained and evaluated once, not twice).
+        tag = f"{_row_tag(WARM_START_DATA, {'bc': plan.warm_start})}-s{seed}"
+        warm_data = pipe.dataset(tag, [(bc_pool, plan.warm_start)], seed=seed)
+        generator = str(pipe.trained(tag, plan.base_model, warm_data, seed=seed))
 
     pools: dict[tuple, Path] = {}
 

@@ -11,8 +11,9 @@ from dataclasses import asdict, dataclass, fields
 
 from artifact.configs import ConfigError, section
 
-# May change between a run and its resumption without changing what is trained.
-OPERATIONAL = ("save_every", "log_every", "threads")
+# May change between a run and its resumption without changing what is trained (unpadded_rows
+# changes only the order in which the same per-token losses are summed).
+OPERATIONAL = ("save_every", "log_every", "threads", "unpadded_rows")
 
 
 @dataclass
@@ -38,6 +39,10 @@ class TrainConfig:
     seed: int
     group_size: int  # examples sorted by length together before batching
     threads: int  # torch CPU threads; 0: torch's default
+    # Run each example of a micro-batch alone, unpadded, accumulating its gradient: the same loss
+    # and step, but on a CPU the padding mask sends SDPA attention to its slow masked kernel
+    # (1.5x the time per token, measured with tiny-base: bench/train_throughput.py).
+    unpadded_rows: bool
 
     @classmethod
     def for_scale(cls, scale: str, **overrides) -> TrainConfig:

@@ -221,13 +221,16 @@ def _run_steps(run: _Run, state: TrainerState) -> None:
         micros = plan.step_of(state.micro)
         step_loss_tokens = plan.step_loss_tokens(micros)
         for micro in micros:
-            batch = collate(data.examples, plan.batch(micro, rank), pad)
-            batch = {k: v.to(accelerator.device) for k, v in batch.items()}
-            last = micro == micros[-1]
-            with contextlib.nullcontext() if last else accelerator.no_sync(model):
-                loss = micro_batch_loss(model, batch, step_loss_tokens)
-                accelerator.backward(loss * world)
-            window_loss += loss.detach().float() * step_loss_tokens  # this micro's loss sum
+            rows = plan.batch(micro, rank)
+            pieces = [[row] for row in rows] if config.unpadded_rows else [rows]
+            for piece in pieces:
+                batch = collate(data.examples, piece, pad)
+                batch = {k: v.to(accelerator.device) for k, v in batch.items()}
+                last = micro == micros[-1] and piece is pieces[-1]
+                with contextlib.nullcontext() if last else accelerator.no_sync(model):
+                    loss = micro_batch_loss(model, batch, step_loss_tokens)
+                    accelerator.backward(loss * world)
+                window_loss += loss.detach().float() * step_loss_tokens  # this piece's loss sum
         lr = optimizer.param_groups[0]["lr"]
         grad_norm = accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
         optimizer.step()
