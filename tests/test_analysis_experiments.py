@@ -215,6 +215,10 @@ def test_a_bc_row_of_the_warm_start_size_is_the_warm_start_student(tmp_path):
     oec_student = next(c["student"] for c in pipe.rollout_calls if c["strategy"] == "oec")
     assert Path(oec_student).name == "bc20-s0" == Path(results["BC"]["model"]).name
     assert results["warm-start"]["model"] == results["BC"]["model"]
+    # the on-policy pool (slowest: the student alone) is rolled out after every other row's data
+    assert [c["strategy"] for c in pipe.rollout_calls][-1] == "on-policy"
+    assert pipe.trained_calls[-1].startswith("on-policy")
+    assert list(results) == [row.name for row in MAIN.rows]  # reported in the declared order
     smaller = run_seed(MAIN, PLAN, FakePipeline(tmp_path / "other", {}), 0, quiet=True)
     assert Path(smaller["warm-start"]["model"]).name == "bc5-s0"
     assert Path(smaller["BC"]["model"]).name == "bc20-s0"

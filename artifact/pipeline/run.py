@@ -88,7 +88,7 @@ def run_seed(exp: Experiment, plan: ScalePlan, pipe: Pipeline, seed: int,
         console.print(f"[bold]{exp.name}[/] seed {seed}: {matched} trajectories per full-budget row")
 
     results: dict[str, dict] = {}
-    for row in exp.rows:
+    for row in sorted(exp.rows, key=_on_policy_last):
         if only is not None and row.name not in only:
             continue
         start = time.time()
@@ -121,7 +121,14 @@ def run_seed(exp: Experiment, plan: ScalePlan, pipe: Pipeline, seed: int,
                                                                "exit_status_counts")},
                              "seconds": round(time.time() - start, 1), "eval_dir": str(eval_dir),
                              "note": note}
-    return results
+    return {row.name: results[row.name] for row in exp.rows if row.name in results}
+
+
+def _on_policy_last(row: Row) -> bool:
+    """Rows that need the on-policy pool run last (stable otherwise): a weak student's rollouts
+    are the slowest stage, and an interrupted run should already hold the rows the paper compares
+    (OEC vs BC). Results keep the declared order."""
+    return any(m.strategy == "on-policy" for m in row.data)
 
 
 def _row_tag(row: Row, counts: dict[str, int]) -> str:
