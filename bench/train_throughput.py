@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 import torch
 
-from artifact.train.batching import collate, plan_epochs
+from artifact.train.batching import collate, forward_groups, plan_epochs
 from artifact.train.config import TrainConfig
 from artifact.train.data import tokenize_dataset
 from artifact.train.loop import micro_batch_loss, train
@@ -131,8 +131,7 @@ def bare_loop(model_dir: Path, config: TrainConfig, examples, pad: int):
     started = time.perf_counter()
     for plan in plans:
         for m in range(plan.micro_batches):
-            rows = plan.batch(m, 0)
-            for piece in ([[row] for row in rows] if config.unpadded_rows else [rows]):
+            for piece in forward_groups(plan.batch(m, 0), config.unpadded_rows):
                 batch = collate(examples, piece, pad)
                 model(**batch, num_items_in_batch=plan.loss_tokens[m]).loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)

@@ -110,6 +110,12 @@ def plan_epochs(examples: list[TokenizedExample], epochs: int, seed: int, group_
     return plans
 
 
+def forward_groups(rows: list[int], unpadded: bool) -> list[list[int]]:
+    """The forward passes of one micro-batch: all its rows at once (padded), or each row alone
+    (`unpadded_rows`: same loss, no padding mask, which on a CPU sends attention to a slow kernel)."""
+    return [[row] for row in rows] if unpadded else [rows]
+
+
 def collate(examples: list[TokenizedExample], indices: list[int],
             pad_id: int) -> dict[str, torch.Tensor]:
     """Right-padded tensors; padding gets attention 0 and label -100 (never trained on)."""

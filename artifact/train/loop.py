@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 
 from artifact.generation.provenance import provenance
-from artifact.train.batching import EpochPlan, collate, plan_epochs
+from artifact.train.batching import EpochPlan, collate, forward_groups, plan_epochs
 from artifact.train.checkpoint import (
     TrainerState,
     latest_checkpoint,
@@ -221,8 +221,7 @@ def _run_steps(run: _Run, state: TrainerState) -> None:
         micros = plan.step_of(state.micro)
         step_loss_tokens = plan.step_loss_tokens(micros)
         for micro in micros:
-            rows = plan.batch(micro, rank)
-            pieces = [[row] for row in rows] if config.unpadded_rows else [rows]
+            pieces = forward_groups(plan.batch(micro, rank), config.unpadded_rows)
             for piece in pieces:
                 batch = collate(data.examples, piece, pad)
                 batch = {k: v.to(accelerator.device) for k, v in batch.items()}
