@@ -111,8 +111,9 @@ def warm_up(model_dir: Path, examples, pad: int) -> None:
     from transformers import AutoModelForCausalLM
 
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
-    for start in range(0, 24, 8):
-        batch = collate(examples, list(range(start, start + 8)), pad)
+    first = min(24, len(examples))  # --examples may be small, and too-long examples are dropped
+    for start in range(0, first, 8):
+        batch = collate(examples, list(range(start, min(start + 8, first))), pad)
         model(**batch, num_items_in_batch=1).loss.backward()
 
 
