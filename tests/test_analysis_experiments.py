@@ -63,7 +63,7 @@ class FakePipeline:
     def rollouts(self, strategy, tasks_file, seed, limit=None, student=None, switch_range=(0, 30),
                  beta=0.5):
         self.rollout_calls.append({"strategy": strategy, "tasks": Path(tasks_file).name,
-                                   "student": student})
+                                   "student": student, "switch_range": switch_range})
         folder = self.root / "rollouts" / f"{strategy}-s{seed}-{zlib.crc32(str(student).encode())}"
         if Path(tasks_file).name == "verified.jsonl":  # the expert on the eval tasks
             self._write_runs(folder, "expert", 0.0, resolved_every=1)
@@ -138,7 +138,8 @@ def test_covariate_shift_reuses_the_grid_and_reproduces_a_growing_shift(tmp_path
     pipe, out = shift_output(tmp_path, {"bc": 1.0, "oec": 0.6})
     # The students are the main grid's stages (same names, hence the same cached folders).
     assert set(pipe.trained_calls) <= set(grid.trained_calls)
-    assert {"strategy": "bc", "tasks": "verified.jsonl", "student": None} in pipe.rollout_calls
+    assert {"strategy": "bc", "tasks": "verified.jsonl", "student": None,
+            "switch_range": (0, 30)} in pipe.rollout_calls
     assert [r.name for r in out.rows] == ["BC", "OEC"]
     claim, = out.claims
     assert claim["claim"] == "covariate_shift_grows" and claim["verdict"] == "reproduced"
@@ -222,6 +223,29 @@ def test_a_bc_row_of_the_warm_start_size_is_the_warm_start_student(tmp_path):
     smaller = run_seed(MAIN, PLAN, FakePipeline(tmp_path / "other", {}), 0, quiet=True)
     assert Path(smaller["warm-start"]["model"]).name == "bc5-s0"
     assert Path(smaller["BC"]["model"]).name == "bc20-s0"
+
+
+def test_oec_rows_take_the_scales_switch_range_unless_they_name_one(tmp_path):
+    from experiments.ablation_switch import EXPERIMENT as SWITCH
+
+    plan = replace(PLAN, switch_range=(0, 8))
+    pipe = FakePipeline(tmp_path / "run", {})
+    results = run_seed(SWITCH, plan, pipe, 0, quiet=True)
+    ranges = [c["switch_range"] for c in pipe.rollout_calls if c["strategy"] == "oec"]
+    assert ranges == [(0, 8), (0, 30), (0, 10), (10, 30)]
+    assert Path(results["OEC, the scale's range"]["model"]).name == "oec20-s0"
+    assert Path(results["OEC k in 0..30 (paper)"]["model"]).name == "oec0-30_20-s0"
+    # At a scale whose range is the paper's, the row naming 0..30 is the OEC row: same stages.
+    paper = run_seed(SWITCH, PLAN, FakePipeline(tmp_path / "paper", {}), 0, quiet=True)
+    assert paper["OEC k in 0..30 (paper)"]["model"] == paper["OEC, the scale's range"]["model"]
+
+
+@pytest.mark.parametrize("bad", [[5], "0..8", ["a", "b"]])
+def test_a_malformed_switch_range_is_one_clear_error(bad):
+    config = {"pipeline": {"budget": 10, "switch_range": bad}}
+    with pytest.raises(ValueError, match=r"pipeline.switch_range must be \[lo, hi\]"):
+        ScalePlan.from_config(config, "7b", "base")
+    assert ScalePlan.from_config({"pipeline": {"budget": 10}}, "7b", "b").switch_range == (0, 30)
 
 
 # -- the trend verdict ----------------------------------------------------------------------------

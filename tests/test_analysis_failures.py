@@ -105,6 +105,15 @@ def test_each_bucket(bucket, task):
     assert classify(CASES[bucket], task).bucket == bucket
 
 
+def test_a_stuck_exit_is_an_infinite_loop(task):
+    # Two repeats in a period-2 loop stay under the repetition rule; the stop itself says loop.
+    looping = traj([bash("ls"), bash("cat a"), bash("ls"), bash("cat a")], exit_status="stuck",
+                   patch=WRONG_FIX)
+    looping.error = "the same action gave the same output 2 times"
+    verdict = classify(looping, task)
+    assert verdict.bucket == "infinite_loop" and "same output" in verdict.reason
+
+
 def test_syntax_error_details_and_fallbacks(task):
     verdict = classify(traj(VARIED + [SUBMIT], patch=BAD_INDENT), task)
     assert verdict.bucket == "syntax_error" and "IndentationError" in verdict.reason

@@ -91,3 +91,12 @@ def test_suggested_fix_share_out_of_range(tmp_path):
     assert_one_line(*invoke("tasks", "build", "--out", str(out), "--suggested-fix-share", "1.5"),
                     "--suggested-fix-share must lie between 0 and 1")
     assert not out.exists()  # nothing started
+
+
+def test_stuck_after_with_an_expert_to_come(tasks_file, tmp_path):
+    # A looping student is what the expert of an OEC rollout corrects: stopping it is refused.
+    assert_one_line(*invoke("generate", "--tasks", str(tasks_file), "--strategy", "oec",
+                            "--student", str(tmp_path), "--stuck-after", "3",
+                            "--out", str(tmp_path / "o")),
+                    "stuck_after stops rollouts without an expert (on-policy), not oec")
+    assert not (tmp_path / "o").exists()

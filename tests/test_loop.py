@@ -77,6 +77,43 @@ def test_call_limit_per_policy(tmp_path):
     assert len(record.assistant_messages()) == 4
 
 
+CAT = format_call("bash", "read it", command="cat a.py")
+
+
+def test_a_student_that_repeats_an_action_and_its_output_is_stuck(tmp_path):
+    # A two-step loop, reworded: the thought is not part of the action.
+    ls_again = format_call("bash", "look again", command="ls")
+    policy = SwitchingPolicy(Scripted([LS, CAT, ls_again, CAT, LS, CAT]), None,
+                             never().bind("t1", 0), call_limit=30)
+    record, saved = run(policy, tmp_path, stuck_after=3)
+    assert record.exit_status == "stuck" and saved["exit_status"] == "stuck"
+    assert len(record.assistant_messages()) == 5  # the third `ls` with the same output
+    assert record.messages[-1]["role"] == "user"  # its output is recorded before stopping
+    assert saved["patch"].startswith("diff --git")  # the workspace is still graded
+
+
+def test_without_stuck_after_a_loop_runs_to_the_call_limit(tmp_path):
+    policy = SwitchingPolicy(Scripted([LS]), None, never().bind("t1", 0), call_limit=6)
+    record, _ = run(policy, tmp_path)
+    assert record.exit_status == "call_limit"
+
+
+class CountingSession(InstantSession):
+    """Every command prints something new, like a file that keeps changing."""
+
+    def run(self, command, timeout=None):
+        result = super().run(command, timeout)
+        result.output += f"{len(self.commands)}\n"
+        return result
+
+
+def test_the_same_action_with_new_output_is_not_stuck(tmp_path):
+    policy = SwitchingPolicy(Scripted([LS]), None, never().bind("t1", 0), call_limit=6)
+    record = Trajectory("t1", "test", 0)
+    run_agent(TASK, CountingSession(), policy, record, AgentConfig(stuck_after=2))
+    assert record.exit_status == "call_limit"
+
+
 def test_policy_error_is_a_runtime_error(tmp_path):
     policy = SwitchingPolicy(Scripted([LS, PolicyError("endpoint down")]), None, never().bind("t1", 0))
     record, _ = run(policy, tmp_path)

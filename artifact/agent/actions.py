@@ -26,6 +26,7 @@ TOOLS: dict[str, tuple[set[str], set[str]]] = {
 _FUNCTION = re.compile(r"<function=([\w.-]+)>(.*?)</function>", re.DOTALL)
 _PARAMETER = re.compile(r"<parameter=([\w.-]+)>(.*?)</parameter>", re.DOTALL)
 _OPENING = re.compile(r"<function=")
+_SPACE = re.compile(r"\s+")
 
 
 class FormatError(ValueError):
@@ -86,3 +87,15 @@ def format_call(name: str, thought: str = "", **arguments: str) -> str:
     params = "".join(f"<parameter={k}>{v}</parameter>\n" for k, v in arguments.items())
     head = f"{thought}\n\n" if thought else ""
     return f"{head}<function={name}>\n{params}</function>"
+
+
+def normalize_action(reply: str) -> str:
+    """The identity of an action: tool name + arguments (sorted, whitespace-collapsed). The
+    reasoning text is ignored, so a reworded thought before the same command is still a repeat.
+    A reply that does not parse counts as an action identified by its whitespace-collapsed text."""
+    try:
+        call = parse_action(reply)
+    except FormatError:
+        return "raw:" + _SPACE.sub(" ", reply).strip()
+    args = ";".join(f"{k}={_SPACE.sub(' ', v).strip()}" for k, v in sorted(call.arguments.items()))
+    return f"{call.name}({args})"

@@ -4,10 +4,11 @@ limit. The trajectory is saved after every step; control flow uses a few excepti
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from artifact.agent.actions import FormatError, parse_action, to_command
+from artifact.agent.actions import FormatError, normalize_action, parse_action, to_command
 from artifact.agent.history import KEEP_LAST_OBSERVATIONS, model_view
 from artifact.agent.prompts import (
     FORMAT_ERROR_TEMPLATE,
@@ -32,6 +33,11 @@ class AgentConfig:
     wall_time_limit: float = 3600.0  # seconds per rollout
     max_format_errors: int = 3  # consecutive unparseable replies before giving up
     keep_last_observations: int = KEEP_LAST_OBSERVATIONS
+    # End as "stuck" when the same action has met the same output this many times (0: never, as
+    # in the paper's harness). A greedy student that repeats itself does not recover, and such
+    # rollouts burn the whole call limit; OpenHands' stuck detector stops on 4 repeats too. Only
+    # for rollouts no expert may still take over: a looping student is what OEC corrects.
+    stuck_after: int = 0
 
 
 class _Exit(Exception):
@@ -70,6 +76,7 @@ def run_agent(task: Task, session: Session, policy: Policy, record: Trajectory,
 
 def _steps(session: Session, policy: Policy, record: Trajectory, config: AgentConfig, save) -> None:
     format_errors = 0
+    seen: Counter[tuple[str, str]] = Counter()  # (action, output) -> times, for stuck_after
     while True:
         if time.time() - record.started_at > config.wall_time_limit:
             raise _Exit("timeout", f"wall time limit of {config.wall_time_limit:.0f} s reached")
@@ -110,6 +117,12 @@ def _steps(session: Session, policy: Policy, record: Trajectory, config: AgentCo
         _observe(record, observation_message(result.output), exit_code=result.exit_code,
                  seconds=round(result.seconds, 4), timed_out=result.timed_out)
         save()
+        if config.stuck_after:
+            step = (normalize_action(reply.text), result.output)
+            seen[step] += 1
+            if seen[step] >= config.stuck_after:
+                raise _Exit("stuck", f"the same action gave the same output "
+                                     f"{config.stuck_after} times")
 
 
 def _observe(record: Trajectory, content: str, kind: str = "observation", **extra) -> None:

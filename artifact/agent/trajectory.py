@@ -9,7 +9,8 @@ import tempfile
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-EXIT_STATUSES = ("submitted", "call_limit", "context_limit", "format_error", "timeout", "runtime_error")
+EXIT_STATUSES = ("submitted", "call_limit", "context_limit", "format_error", "stuck", "timeout",
+                 "runtime_error")
 FORMAT_VERSION = 1
 
 

@@ -4,7 +4,8 @@ Each UNRESOLVED trajectory (graded, not resolved; ungraded ones are counted apar
 bucket whose rule holds, in this precedence order:
 
 1. infinite_loop - the project's repetition detector (data/filters.py) fires on its actions: a
-   loop is the cause even when the run then hits the call limit.
+   loop is the cause even when the run then hits the call limit. Also exit status stuck (the
+   agent loop's `stuck_after` stop: the same action met the same output N times).
 2. call_limit - exit status call_limit (the model-call budget ran out).
 3. context_overflow - exit status context_limit (the prompt outgrew the model's context).
 4. syntax_error - a .py file left by the final patch does not `compile()` (post-patch text from the
@@ -87,6 +88,8 @@ def classify(trajectory: Trajectory, task: Task, rules: FailureRules = FailureRu
     loop = repetition_reason(actions, rules.repetition)
     if loop:
         return Verdict("infinite_loop", loop)
+    if trajectory.exit_status == "stuck":
+        return Verdict("infinite_loop", trajectory.error or "exit status stuck")
     if trajectory.exit_status == "call_limit":
         return Verdict("call_limit", "exit status call_limit")
     if trajectory.exit_status == "context_limit":

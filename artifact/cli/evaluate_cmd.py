@@ -34,10 +34,13 @@ from artifact.tasks.schema import load_tasks
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--workers", type=int, default=2, show_default=True)
 @click.option("--call-limit", type=int, default=75, show_default=True)
+@click.option("--stuck-after", type=click.IntRange(min=0), default=0, show_default=True,
+              help="End a rollout when the same action gave the same output N times (0: never, "
+                   "as the paper).")
 @unsafe_option
 def evaluate_cmd(policy: str | None, model: str | None, max_new_tokens: int, tasks_file: Path, out: Path,
                  perturb: bool, limit: int | None, seed: int, workers: int, call_limit: int,
-                 unsafe_no_sandbox: bool) -> None:
+                 stuck_after: int, unsafe_no_sandbox: bool) -> None:
     """Roll out a policy on every task at temperature 0, grade, and write predictions.jsonl +
     report.json (resolve rate with a bootstrap CI)."""
     if policy is not None and model is not None:
@@ -63,7 +66,7 @@ def evaluate_cmd(policy: str | None, model: str | None, max_new_tokens: int, tas
                             info=f"resolved {stats.resolved}/{stats.done}  errors {stats.errors}")
 
         report = evaluate(tasks, factory, runtime, out, name, seed=seed, workers=workers,
-                          config=AgentConfig(), on_progress=on_progress)
+                          config=AgentConfig(stuck_after=stuck_after), on_progress=on_progress)
     summary = {k: report[k] for k in ("n_tasks", "resolve_rate", "ci95", "exit_status_counts", "subsets")}
     Console().print_json(json.dumps(summary))
     Console().print(f"report: {out / 'report.json'}  predictions: {out / 'predictions.jsonl'}")

@@ -46,10 +46,14 @@ def _status_table(stats, total: int) -> Table:
 @click.option("--top-p", type=float, default=1.0, show_default=True)
 @click.option("--max-new-tokens", type=int, default=512, show_default=True)
 @click.option("--limit", type=int, default=None, help="Only the first N tasks.")
+@click.option("--stuck-after", type=click.IntRange(min=0), default=0, show_default=True,
+              help="On-policy only: end a rollout when the same action gave the same output N "
+                   "times (0: never).")
 @unsafe_option
 def generate_cmd(tasks_file: Path, strategy: str, student: str | None, expert: str, seeds: int, workers: int,
                  out: Path, shard: str, switch_range: str, beta: float, call_limit: int, temperature: float,
-                 top_p: float, max_new_tokens: int, limit: int | None, unsafe_no_sandbox: bool) -> None:
+                 top_p: float, max_new_tokens: int, limit: int | None, stuck_after: int,
+                 unsafe_no_sandbox: bool) -> None:
     """Generate trajectories: bc (expert only), on-policy (student only), oec (student, then the
     expert from a random step k), dagger (per-step mixing). Rerun to resume."""
     if strategy not in STRATEGIES:
@@ -57,8 +61,9 @@ def generate_cmd(tasks_file: Path, strategy: str, student: str | None, expert: s
     try:
         lo, hi = (int(x) for x in switch_range.split(","))
         config = GenerateConfig(strategy, seeds=seeds, switch_range=(lo, hi), beta=beta, call_limit=call_limit,
-                                shard=parse_shard(shard), student=student, expert=expert)
-        config.schedule()  # validates ranges
+                                shard=parse_shard(shard), student=student, expert=expert,
+                                agent={"stuck_after": stuck_after} if stuck_after else {})
+        config.check()
     except ValueError as exc:
         raise UserError(str(exc).splitlines()[0]) from None
     tasks = load_tasks(tasks_file)[:limit]

@@ -8,14 +8,11 @@ the cheap pre-tokenization stand-in (about 3-4 characters per token for code and
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from artifact.agent.actions import FormatError, parse_action
+from artifact.agent.actions import normalize_action
 from artifact.agent.trajectory import Trajectory
-
-_SPACE = re.compile(r"\s+")
 
 
 def resolved(trajectory: Trajectory) -> bool:
@@ -35,18 +32,6 @@ class RepetitionRule:
 
     repeat_limit: int = 3
     duplicate_fraction: float = 0.5
-
-
-def normalize_action(reply: str) -> str:
-    """The identity of an action: tool name + arguments (sorted, whitespace-collapsed). The
-    reasoning text is ignored, so a reworded thought before the same command is still a repeat.
-    A reply that does not parse counts as an action identified by its whitespace-collapsed text."""
-    try:
-        call = parse_action(reply)
-    except FormatError:
-        return "raw:" + _SPACE.sub(" ", reply).strip()
-    args = ";".join(f"{k}={_SPACE.sub(' ', v).strip()}" for k, v in sorted(call.arguments.items()))
-    return f"{call.name}({args})"
 
 
 def repetition_reason(actions: list[str], rule: RepetitionRule) -> str | None:

@@ -49,6 +49,15 @@ class GenerateConfig:
             return dagger(self.beta)
         raise ValueError(f"unknown strategy {self.strategy!r}; choose from {', '.join(STRATEGIES)}")
 
+    def check(self) -> Schedule:
+        """The schedule, once the settings are known to fit together (else a ValueError)."""
+        schedule = self.schedule()
+        if self.needs()[1] and self.agent.get("stuck_after"):
+            # A looping student is the state an expert takes over from (OEC, DAgger).
+            raise ValueError("stuck_after stops rollouts without an expert (on-policy), not "
+                             f"{self.strategy}")
+        return schedule
+
     def needs(self) -> tuple[bool, bool]:
         """(needs a student, needs an expert)."""
         return self.strategy != "bc", self.strategy != "on-policy"
@@ -94,7 +103,7 @@ def generate(tasks: list[Task], config: GenerateConfig, student: RolePolicy | No
              runtime: Runtime, out_dir: str | Path, tasks_file: str = "", workers: int = 1,
              on_progress: Callable[[RunStats], None] | None = None) -> list[Trajectory]:
     out_dir = Path(out_dir)
-    schedule = config.schedule()
+    schedule = config.check()
     need_student, need_expert = config.needs()
     if need_student and student is None:
         raise ValueError(f"strategy {config.strategy} needs --student")

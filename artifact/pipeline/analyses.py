@@ -60,14 +60,14 @@ def _rounds(exp: Experiment, plan: ScalePlan, pipe, seed: int, settings: dict,
     grid = run_seed(exp, plan, pipe, seed, quiet=quiet, only=(warm_name, oec_name))
     out = {"round 0": grid[warm_name], "round 1": grid[oec_name]}
     oec_row = _grid_row(exp, oec_name)
-    mix = oec_row.data[0]
+    mix = plan.resolve(oec_row).data[0]
     wanted = grid[oec_name]["trajectories"][mix.label]
     train_file, eval_file = pipe.tiny_suite()
     previous = grid[oec_name]["model"]
     for r in range(2, int(settings.get("rounds", 3)) + 1):
         start = time.time()
         pool = pipe.rollouts("oec", train_file, seed, limit=plan.gen_tasks, student=previous,
-                             switch_range=mix.switch_range)
+                             switch_range=plan.switch_range_of(mix))
         n = min(wanted, pipe.survivors(pool, oec_row.masking, oec_row.repetition_filter))
         if n <= 0:
             console.print(f"[yellow]round {r} seed {seed}: no OEC trajectory survives the "

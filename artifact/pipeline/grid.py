@@ -11,7 +11,9 @@ class DataMix:
     """One source of a row's training data: trajectories of a strategy, a share of the budget."""
     strategy: str  # bc | on-policy | oec | dagger
     share: float = 1.0
-    switch_range: tuple[int, int] = (0, 30)  # OEC's k ~ U{lo..hi}; paper: 0..30
+    # OEC's k ~ U{lo..hi}; None: the scale's range (`pipeline.switch_range`; paper and default:
+    # 0..30)
+    switch_range: tuple[int, int] | None = None
     beta: float = 0.5  # DAgger's per-step expert probability
 
     @property
@@ -23,7 +25,7 @@ class DataMix:
 
     @property
     def label(self) -> str:
-        if self.strategy == "oec" and self.switch_range != (0, 30):
+        if self.strategy == "oec" and self.switch_range is not None:
             return f"oec{self.switch_range[0]}-{self.switch_range[1]}"
         if self.strategy == "dagger":
             return f"dagger{self.beta:g}"

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from artifact.generation.runner import load_finished
 from artifact.pipeline.grid import DataMix, Experiment, Row
 from artifact.pipeline.stages import Pipeline, console
+
+PAPER_SWITCH_RANGE = (0, 30)  # OEC's k ~ U{0..30} (paper-facts.md)
 
 
 @dataclass(frozen=True)
@@ -22,12 +24,29 @@ class ScalePlan:
     eval_tasks: int | None  # eval tasks (None: all)
     budget: int  # trajectories per trained row before matching
     warm_start: int  # BC trajectories of the generating student (0: the base model generates)
+    switch_range: tuple[int, int] = PAPER_SWITCH_RANGE  # OEC rows that name no range of their own
 
     @classmethod
     def from_config(cls, config: dict, setting: str, base_model: str) -> ScalePlan:
         p, s = config["pipeline"], config.get("setting", {}).get(setting, {})
+        try:
+            lo, hi = (int(k) for k in p.get("switch_range", PAPER_SWITCH_RANGE))
+        except (TypeError, ValueError):
+            raise ValueError("pipeline.switch_range must be [lo, hi], got "
+                             f"{p.get('switch_range')!r}") from None
         return cls(base_model, p.get("gen_tasks"), p.get("eval_tasks"),
-                   int(s.get("budget", p["budget"])), int(s.get("warm_start", 0)))
+                   int(s.get("budget", p["budget"])), int(s.get("warm_start", 0)),
+                   (lo, hi))
+
+    def switch_range_of(self, mix: DataMix) -> tuple[int, int]:
+        return mix.switch_range or self.switch_range
+
+    def resolve(self, row: Row) -> Row:
+        """The row with OEC ranges equal to the scale's written as the default: the same data
+        gets the same label, so the same stages (a row naming 0..30 at 7B is the OEC row)."""
+        data = tuple(replace(m, switch_range=None) if m.switch_range == self.switch_range else m
+                     for m in row.data)
+        return replace(row, data=data)
 
 
 # The warm-start student's data: imitation trajectories, as in a BC row.
@@ -65,7 +84,7 @@ def run_seed(exp: Experiment, plan: ScalePlan, pipe: Pipeline, seed: int,
         if mix.pool_key not in pools:
             pools[mix.pool_key] = bc_pool if mix.strategy == "bc" else pipe.rollouts(
                 mix.strategy, train_file, seed, limit=plan.gen_tasks, student=generator,
-                switch_range=mix.switch_range, beta=mix.beta)
+                switch_range=plan.switch_range_of(mix), beta=mix.beta)
         return pools[mix.pool_key]
 
     # Matched counts: every trained row gets the same number of trajectories (times its budget
@@ -81,14 +100,15 @@ def run_seed(exp: Experiment, plan: ScalePlan, pipe: Pipeline, seed: int,
             survivors[key] = pipe.survivors(pool(mix), row.masking, row.repetition_filter)
         return survivors[key]
 
+    rows = [plan.resolve(row) for row in exp.rows]
     available = [int(surviving(m, row) / (m.share * row.budget))
-                 for row in exp.rows for m in row.data if m.strategy != "on-policy"]
+                 for row in rows for m in row.data if m.strategy != "on-policy"]
     matched = min([plan.budget, *available])
     if not quiet:
         console.print(f"[bold]{exp.name}[/] seed {seed}: {matched} trajectories per full-budget row")
 
     results: dict[str, dict] = {}
-    for row in sorted(exp.rows, key=_on_policy_last):
+    for row in sorted(rows, key=_on_policy_last):
         if only is not None and row.name not in only:
             continue
         start = time.time()
@@ -132,7 +152,8 @@ def _on_policy_last(row: Row) -> bool:
 
 
 def _row_tag(row: Row, counts: dict[str, int]) -> str:
-    mix = "+".join(f"{label}{n}" for label, n in counts.items())
+    # "oec94", but "oec0-30_94" and "dagger0.5_94": a count never runs into a label's digits
+    mix = "+".join(f"{label}{'_' if label[-1].isdigit() else ''}{n}" for label, n in counts.items())
     flags = ("" if row.masking == "expert_only" else "-nomask") + \
         ("" if row.repetition_filter else "-norep")
     return mix + flags

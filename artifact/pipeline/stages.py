@@ -43,6 +43,7 @@ class Settings:
     call_limit: int = 75
     max_new_tokens: int = 256
     temperature: float = 0.0
+    stuck_after: int = 0  # rollouts without an expert (evaluations, on-policy) end when stuck
     unsafe_no_sandbox: bool = False
     train_overrides: dict = field(default_factory=dict)
 
@@ -67,12 +68,15 @@ class Pipeline:
                  student: str | None = None, switch_range: tuple[int, int] = (0, 30),
                  beta: float = 0.5) -> Path:
         s = self.settings
+        stuck_after = s.stuck_after if strategy == "on-policy" else 0  # no expert to correct it
         spec = {"stage": "rollouts", "strategy": strategy, "tasks": _file_digest(tasks_file),
                 "limit": limit, "seed": seed, "student": model_identity(student) if student else None,
                 "expert": _scripted_expert_identity() if strategy != "on-policy" else None,
                 "switch_range": list(switch_range) if strategy == "oec" else None,
                 "beta": beta if strategy == "dagger" else None, "call_limit": s.call_limit,
                 "max_new_tokens": s.max_new_tokens, "temperature": s.temperature}
+        if stuck_after:  # only where it applies, so other pools keep their cached stages
+            spec["stuck_after"] = stuck_after
         stage = self.store.stage("rollouts", f"{strategy}-s{seed}", spec)
         if stage.done():
             console.print(f"[dim]rollouts {strategy} seed {seed}: cached ({stage.path})[/]")
@@ -81,7 +85,8 @@ class Pipeline:
         tasks = spread(load_tasks(tasks_file), limit)
         config = GenerateConfig(strategy, seeds=1, first_seed=seed, switch_range=switch_range,
                                 beta=beta, call_limit=s.call_limit, student=student,
-                                expert="scripted")
+                                expert="scripted",
+                                agent={"stuck_after": stuck_after} if stuck_after else {})
         need_student, need_expert = config.needs()
         student_policy = (role_policy(student, "student", s.temperature, 1.0, s.max_new_tokens)
                           if need_student else None)
@@ -160,7 +165,8 @@ class Pipeline:
         """(report, evaluation folder)."""
         s = self.settings
         spec = {"stage": "evaluate", "model": model_identity(model), "tasks": _file_digest(tasks_file),
-                "limit": limit, "call_limit": s.call_limit, "max_new_tokens": s.max_new_tokens}
+                "limit": limit, "call_limit": s.call_limit, "max_new_tokens": s.max_new_tokens,
+                "stuck_after": s.stuck_after}
         stage = self.store.stage("evals", name, spec)
         record = stage.done()
         if record:
@@ -173,7 +179,7 @@ class Pipeline:
         with progress_bar() as progress:
             bar = progress.add_task(f"evaluate {name}", total=len(tasks), info="")
             report = evaluate(tasks, factory, runtime, stage.path, name, workers=s.workers,
-                              config=AgentConfig(),
+                              config=AgentConfig(stuck_after=s.stuck_after),
                               on_progress=lambda st: progress.update(
                                   bar, completed=st.done + st.skipped,
                                   info=f"resolved {st.resolved}/{st.done + st.skipped}"))
