@@ -65,3 +65,32 @@ def test_sigkill_then_rerun_gives_one_valid_trajectory_per_job(tiny_suite, tmp_p
     assert len(keys) == 8
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["config"]["strategy"] == "bc" and "git_revision" in manifest["provenance"]
+
+
+def test_the_pipeline_stops_stuck_rollouts_only_where_no_expert_follows(tmp_path, monkeypatch):
+    """Settings.stuck_after reaches on-policy rollouts (and their stage key), never OEC or BC."""
+    from artifact.pipeline import stages
+    from artifact.pipeline.store import RunStore
+
+    seen = {}
+
+    def fake_generate(tasks, config, student, expert, runtime, out, *args, **kwargs):
+        seen[config.strategy] = dict(config.agent)
+        return []
+
+    monkeypatch.setattr(stages, "generate", fake_generate)
+    monkeypatch.setattr(stages, "role_policy", lambda *a, **k: None)
+    monkeypatch.setattr(stages, "local_runtime", lambda *a, **k: None)
+    monkeypatch.setattr(stages, "load_tasks", lambda path: [])
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text("")
+    dirs = {}
+    for stuck_after in (0, 4):
+        pipe = stages.Pipeline(RunStore(tmp_path / "runs"),
+                               stages.Settings(stuck_after=stuck_after))
+        for strategy in ("on-policy", "oec", "bc"):
+            dirs[strategy, stuck_after] = pipe.rollouts(strategy, tasks, 0, student="s")
+        assert seen == {"on-policy": {"stuck_after": 4} if stuck_after else {},
+                        "oec": {}, "bc": {}}
+    assert dirs["on-policy", 0] != dirs["on-policy", 4]  # a different stage, not a stale cache
+    assert dirs["oec", 0] == dirs["oec", 4] and dirs["bc", 0] == dirs["bc", 4]
