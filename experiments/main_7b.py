@@ -8,7 +8,9 @@ ROWS = (
     # The generating student: the base after the warm-start imitation set.
     Row("warm-start", start="warm"),
     Row("BC", (DataMix("bc"),)),
-    Row("on-policy", (DataMix("on-policy"),)),
+    # Rejection-sampling fine-tuning on the student's own resolved rollouts: its turns are the
+    # targets (with the OEC masking, expert_only, they would carry no loss at all).
+    Row("on-policy", (DataMix("on-policy"),), masking="all_assistant"),
     Row("OEC", (DataMix("oec"),)),
     # The paper's later-round 7B student: 3,000 OEC + 1,000 imitation trajectories.
     Row("OEC+BC", (DataMix("oec", 0.75), DataMix("bc", 0.25))),

@@ -7,7 +7,9 @@ FRACTIONS = (0.25, 0.5, 1.0)
 STRATEGIES = (("BC", "bc"), ("on-policy", "on-policy"), ("OEC", "oec"))
 
 ROWS = tuple(
-    Row(f"{label} x{fraction:g}", (DataMix(strategy),), budget=fraction, group=label)
+    # On-policy data are the student's own turns: trained on all of them (see main_7b).
+    Row(f"{label} x{fraction:g}", (DataMix(strategy),), budget=fraction, group=label,
+        masking="all_assistant" if strategy == "on-policy" else "expert_only")
     for label, strategy in STRATEGIES for fraction in FRACTIONS
 )
 

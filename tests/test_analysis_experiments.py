@@ -22,7 +22,7 @@ from artifact.analysis.shift import ShiftConfig, shift_from_embeddings
 from artifact.analysis.shift_trend import slope_trend
 from artifact.cli.main import cli
 from artifact.pipeline import analyses
-from artifact.pipeline.grid import Claim
+from artifact.pipeline.grid import Claim, DataMix
 from artifact.pipeline.run import ScalePlan, run_seed
 from artifact.report.analysis_results import build_analysis_result, write_analysis_result
 from artifact.report.compare import print_comparison
@@ -323,3 +323,12 @@ def test_list_shows_all_nine():
     assert len(NAMES) == 9
     for name in NAMES:
         assert name in result.output
+
+
+def test_on_policy_rows_train_on_the_students_turns():
+    """expert_only masking would leave on-policy trajectories (student turns only) no loss."""
+    from artifact.pipeline.grid import Row
+
+    with pytest.raises(ValueError, match="on-policy data need masking='all_assistant'"):
+        Row("on-policy", (DataMix("on-policy"),))
+    assert next(r for r in MAIN.rows if r.name == "on-policy").masking == "all_assistant"

@@ -14,7 +14,8 @@ from artifact.report.verdicts import judge, reported_claims
 
 EXP = Experiment("toy", "Toy table", "test", rows=(Row("BC", (DataMix("bc"),)),
                                                    Row("OEC", (DataMix("oec"),)),
-                                                   Row("on-policy", (DataMix("on-policy"),))),
+                                                   Row("on-policy", (DataMix("on-policy"),),
+                                                       masking="all_assistant")),
                  claims=(Claim("oec_vs_bc_7b", "relative_gain", ("OEC", "BC")),
                          Claim("scaling_order", "ordering", ("OEC", "BC", "on-policy")),
                          Claim("swe_oec_7b", "resolve_rate", ("OEC",), scales=("7b",))))

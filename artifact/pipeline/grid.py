@@ -46,6 +46,12 @@ class Row:
     start: str = "base"  # untrained rows: "base" (the pretrained model) or "warm" (warm-start)
     group: str = ""  # rows sharing a group form one curve in a plot (e.g. a strategy's scaling)
 
+    def __post_init__(self) -> None:
+        if self.masking == "expert_only" and any(m.strategy == "on-policy" for m in self.data):
+            # On-policy trajectories have no expert turn: under expert_only nothing is trained.
+            raise ValueError(f"row {self.name!r}: on-policy data need masking='all_assistant' "
+                             "(expert_only leaves them no loss tokens)")
+
     @property
     def trained(self) -> bool:
         return bool(self.data)
