@@ -165,8 +165,9 @@ class Pipeline:
         """(report, evaluation folder)."""
         s = self.settings
         spec = {"stage": "evaluate", "model": model_identity(model), "tasks": _file_digest(tasks_file),
-                "limit": limit, "call_limit": s.call_limit, "max_new_tokens": s.max_new_tokens,
-                "stuck_after": s.stuck_after}
+                "limit": limit, "call_limit": s.call_limit, "max_new_tokens": s.max_new_tokens}
+        if s.stuck_after:  # as for rollouts: evaluations without the stop keep their stages
+            spec["stuck_after"] = s.stuck_after
         stage = self.store.stage("evals", name, spec)
         record = stage.done()
         if record:
