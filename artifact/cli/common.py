@@ -10,10 +10,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from artifact.cli.errors import UserError
 from artifact.policies.base import Policy
+from artifact.policies.expert_takeover import ContinuingExpert
 from artifact.policies.factory import role_policy
 from artifact.policies.perturber import Perturber
 from artifact.policies.schedules import always_expert, fixed, never
-from artifact.policies.scripted_expert import ScriptedExpert
 from artifact.policies.switching import DEFAULT_CALL_LIMIT, SwitchingPolicy
 from artifact.runtime.local import LocalRuntime
 from artifact.runtime.sandbox import SandboxConfig
@@ -56,7 +56,7 @@ def expert_factory(perturb: bool = False, call_limit: int = DEFAULT_CALL_LIMIT):
     """Rollouts by the scripted expert; with `perturb`, a damaging student acts first (2-5 calls)."""
 
     def make(task: Task, seed: int, workdir: str) -> Policy:
-        expert = ScriptedExpert(task, seed, workdir)
+        expert = ContinuingExpert(task, seed, workdir)
         if not perturb:
             return SwitchingPolicy(None, expert, always_expert().bind(task.instance_id, seed), call_limit)
         k = random.Random(f"perturb-k:{task.instance_id}:{seed}").randint(2, 5)

@@ -191,9 +191,10 @@ class Pipeline:
 
 def _scripted_expert_identity() -> str:
     """The scripted expert's behaviour is its source: a changed script regenerates its rollouts."""
-    from artifact.policies import scripted_expert
+    from artifact.policies import expert_takeover, scripted_expert
 
-    return "scripted:" + _file_digest(Path(scripted_expert.__file__))[:12]
+    sources = (scripted_expert.__file__, expert_takeover.__file__)
+    return "scripted:" + "+".join(_file_digest(Path(f))[:12] for f in sources)
 
 
 def spread(tasks: list, limit: int | None) -> list:

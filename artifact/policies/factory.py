@@ -8,7 +8,7 @@ import hashlib
 from collections.abc import Callable
 
 from artifact.policies.base import Policy
-from artifact.policies.scripted_expert import ScriptedExpert
+from artifact.policies.expert_takeover import ContinuingExpert
 from artifact.tasks.schema import Task
 
 RolePolicy = Callable[[Task, int, str], Policy]
@@ -24,7 +24,7 @@ def role_policy(spec: str, role: str, temperature: float = 0.0, top_p: float = 1
     if spec == "scripted":
         if role != "expert":
             raise ValueError("`scripted` is a privileged expert; a student must be a model folder or URL")
-        return lambda task, seed, workdir: ScriptedExpert(task, seed, workdir)
+        return lambda task, seed, workdir: ContinuingExpert(task, seed, workdir)
     if spec.startswith(("http://", "https://")):
         from artifact.policies.openai_policy import OpenAIPolicy
 
