@@ -90,6 +90,21 @@ def test_a_visible_grep_hit_is_reused(tiny_suite, tmp_path, tasks):
     assert not any("grep" in c for c in _commands(expert))
 
 
+def test_after_a_refused_edit_the_expert_goes_on_without_checking_the_tree(tiny_suite, tmp_path, tasks):
+    """An edit the editor refused (wrong path) changed nothing, as its visible output says: the
+    expert searches for the code instead of checking git status."""
+    task = tasks[3]
+    [file] = parse_patch(task.patch)
+    old, new = minimal_edit(file.hunks[0], 0)
+    student = [format_call("str_replace_editor", "Fix.", command="str_replace", path="/testbed/no/such.py",
+                           old_str=f"\n{old}\n", new_str=f"\n{new}\n")]
+    record, expert = _roll(tiny_suite, tmp_path, task, student)
+    assert record.resolved, record.report
+    commands = _commands(expert)
+    assert not any(c.startswith("git") for c in commands), commands
+    assert any(c.startswith("grep") for c in commands), commands
+
+
 def test_correct_edits_are_kept_and_wrong_changes_undone(tiny_suite, tmp_path, tasks):
     task = tasks[2]
     [file] = parse_patch(task.patch)
@@ -199,4 +214,11 @@ def test_the_expert_reads_only_visible_observations():
                 {"role": "user", "content": "OBSERVATION:\n1 failed"}]
     state = read_student_state(messages)
     assert [c.name for c, _ in state.shown] == ["bash"] and state.ran_tests and not state.may_have_written
+    # an edit is a write unless its visible output shows the editor refused it
+    edit = format_call("str_replace_editor", command="str_replace", path="/testbed/a.py", old_str="x", new_str="y")
+    for output, writes in [("OBSERVATION:\nThe path /testbed/a.py does not exist.", False),
+                           ("OBSERVATION:\nThe file /testbed/a.py has been edited. ...", True),
+                           (ELIDED_OBSERVATION.format(n=3), True)]:
+        turns = [{"role": "assistant", "content": edit}, {"role": "user", "content": output}]
+        assert read_student_state(messages[:2] + turns).may_have_written is writes, output
     assert re.search("failed", state.shown[0][1])

@@ -3,12 +3,12 @@ what the conversation shows instead of starting its script over.
 
 Measured in the fifth tiny run: an expert that checked `git status`, reset and re-explored at
 every takeover taught its OEC students to start over, and they looped (40 of 45 unresolved
-evaluations). An expert worth imitating after a student's turns keeps what the student got right:
+evaluations; docs/tiny-scale.md). An expert worth imitating after a student's turns keeps what the student got right:
 
-- the workspace: read-only student actions (grep, view, pytest, git status, ...) leave it clean,
-  so the expert does not check it; after any action that may have written, it looks
-  (`git status`, then `git diff HEAD`) and restores only the files whose changes are not part of
-  the fix, keeping the student's correct edits;
+- the workspace: read-only student actions (grep, view, pytest, git status, ...) and edits the
+  editor refused leave it clean, so the expert does not check it; after any action that may have
+  written, it looks (`git status`, then `git diff HEAD`) and restores only the files whose changes
+  are not part of the fix, keeping the student's correct edits;
 - the exploration: if a visible observation already shows the code it will edit, it edits at
   once; if a visible grep hit shows where the function starts, it views from there;
 - the tests: a student who already ran them is not made to reproduce the failure again.
@@ -36,6 +36,9 @@ _READS = re.compile(r"^(?:cd|ls|pwd|cat|head|tail|wc|nl|grep|egrep|find|tree|ech
 _WRITES = re.compile(r"-delete\b|-exec\b|\s-i\b|--in-place")
 _HARMLESS_REDIRECT = re.compile(r"\d?>\s*(?:&\d|/dev/null)")
 _NUMBERED_LINE = re.compile(r"^ *\d+\t", flags=re.MULTILINE)
+# What str_replace_editor prints when a write succeeded; anything else is a refusal (no such
+# path, old_str not found or not unique, ...) that left the file as it was.
+_EDITOR_WROTE = re.compile(r"has been edited|File created successfully|undone successfully")
 
 _THOUGHTS = {
     "look": ["Check what has been changed in the repository so far.",
@@ -65,11 +68,15 @@ def read_student_state(messages: list[dict]) -> StudentState:
             call = parse_action(message["content"])
         except FormatError:
             continue  # nothing ran
-        state.may_have_written |= may_write(call)
+        following = messages[i + 1]["content"] if i + 1 < len(messages) else ""
+        visible = bool(following) and not following.startswith(_ELIDED_PREFIX)
+        refused = call.name == "str_replace_editor" and visible and not _EDITOR_WROTE.search(following)
+        # A refused edit the context still shows changed nothing: no need to check the tree
+        # (sixth tiny run's OEC pool: 33 of its 59 checks at takeover followed only refused edits).
+        state.may_have_written |= may_write(call) and not refused
         if call.name == "bash" and "pytest" in call.arguments["command"]:
             state.ran_tests = True
-        following = messages[i + 1]["content"] if i + 1 < len(messages) else ""
-        if following and not following.startswith(_ELIDED_PREFIX):
+        if visible:
             state.shown.append((call, following))
     return state
 
