@@ -13,14 +13,9 @@ from artifact.agent.loop import AgentConfig
 from artifact.cli.common import local_runtime
 from artifact.generation.runner import RolloutJob, run_one
 from artifact.policies.base import STUDENT, Reply
-from artifact.policies.expert_takeover import (
-    ContinuingExpert,
-    correct_files,
-    may_write,
-    parse_status,
-)
+from artifact.policies.expert_takeover import ContinuingExpert, correct_files, may_write
 from artifact.policies.schedules import always_expert, fixed
-from artifact.policies.scripted_expert import ScriptedExpert
+from artifact.policies.scripted_expert import ScriptedExpert, parse_status
 from artifact.policies.switching import SwitchingPolicy
 from artifact.tasks.patches import minimal_edit, parse_patch
 from artifact.tasks.schema import load_tasks

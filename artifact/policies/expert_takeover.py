@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from artifact.agent.actions import FormatError, ToolCall, format_call, parse_action
 from artifact.agent.prompts import ELIDED_OBSERVATION
 from artifact.policies.base import Reply
-from artifact.policies.scripted_expert import ScriptedExpert, Step, grep_hit_line
+from artifact.policies.scripted_expert import ScriptedExpert, Step, grep_hit_line, parse_status
 from artifact.tasks.patches import Hunk, minimal_edit, parse_patch
 
 _ELIDED_PREFIX = ELIDED_OBSERVATION.split("{")[0]
@@ -111,25 +111,6 @@ def correct_files(diff: str, gold: dict[str, list[Hunk]]) -> dict[str, set[int]]
         if file.hunks and len(done) == len(file.hunks):
             kept[file.path] = done
     return kept
-
-
-def parse_status(status: str) -> tuple[list[str], list[str], bool]:
-    """(tracked paths changed, untracked paths, anything staged) from `git status --short`."""
-    tracked, untracked, staged = [], [], False
-    for line in status.splitlines():
-        if len(line) < 4 or line.startswith("OBSERVATION") or line[2] != " ":
-            continue
-        code, path = line[:2], line[3:].strip()
-        staged |= code[0] not in " ?"
-        if " -> " in path:  # a rename: restore the old name, drop the new one
-            old, new = path.split(" -> ", 1)
-            tracked.append(old)
-            untracked.append(new)
-        elif code == "??" or code.strip() == "A":
-            untracked.append(path)
-        else:
-            tracked.append(path)
-    return tracked, untracked, staged
 
 
 def shows_code(state: StudentState, path: str, old: str) -> bool:

@@ -1,7 +1,8 @@
 """A privileged scripted expert: it knows the gold patch and acts only through the tools, in the
 same XML format as any model, one short thought per step. It first checks the workspace and undoes
-whatever a student (or a perturbation) left, then explores (seeded variation), edits the buggy lines
-with str_replace, runs the failing tests and submits."""
+anything found changed, then explores (seeded variation), edits the buggy lines with str_replace,
+runs the failing tests and submits. Taking over from a student, it continues from the student's
+state instead (expert_takeover.py)."""
 
 from __future__ import annotations
 
@@ -89,19 +90,7 @@ class ScriptedExpert:
         yield self._say("submit", "submit")
 
     def _restore(self, status: str) -> Step:
-        tracked, untracked = [], []
-        for line in status.splitlines():
-            if len(line) < 4 or line.startswith("OBSERVATION") or line[2] != " ":
-                continue
-            code, path = line[:2], line[3:].strip()
-            if " -> " in path:  # a rename: restore the old name, drop the new one
-                old, new = path.split(" -> ", 1)
-                tracked.append(old)
-                untracked.append(new)
-            elif code == "??" or code.strip() == "A":
-                untracked.append(path)
-            else:
-                tracked.append(path)
+        tracked, untracked, _ = parse_status(status)  # `git reset` below unstages in any case
         if not tracked and not untracked:
             return
         if tracked and self.rng.random() < 0.5:
@@ -172,6 +161,25 @@ class ScriptedExpert:
 
 
 _UNCHANGED = "No replacement was performed"
+
+
+def parse_status(status: str) -> tuple[list[str], list[str], bool]:
+    """(tracked paths changed, untracked paths, anything staged) from `git status --short`."""
+    tracked, untracked, staged = [], [], False
+    for line in status.splitlines():
+        if len(line) < 4 or line.startswith("OBSERVATION") or line[2] != " ":
+            continue
+        code, path = line[:2], line[3:].strip()
+        staged |= code[0] not in " ?"
+        if " -> " in path:  # a rename: restore the old name, drop the new one
+            old, new = path.split(" -> ", 1)
+            tracked.append(old)
+            untracked.append(new)
+        elif code == "??" or code.strip() == "A":
+            untracked.append(path)
+        else:
+            tracked.append(path)
+    return tracked, untracked, staged
 
 
 def grep_hit_line(output: str, path: str) -> int | None:
