@@ -147,11 +147,7 @@ class ContinuingExpert(ScriptedExpert):
         if todo and not suggested and not all(shows_code(state, self._path(p), change_of(h)[0])
                                               for p, h in todo):
             yield from self._explore_after(state)
-        for path, hunk in todo:
-            yield from self._edit(path, hunk, "suggested" if suggested else "edit")
-        tests = " ".join(shlex.quote(t) for t in self.task.FAIL_TO_PASS)
-        yield self._bash("verify", f"python -m pytest -q {tests}")
-        yield self._say("submit", "submit")
+        yield from self._fix(todo, suggested)
 
     def _speak(self, kind: str, tool: str, **arguments: str) -> str:
         return format_call(tool, self.rng.choice(_THOUGHTS[kind]), **arguments)
@@ -187,8 +183,4 @@ class ContinuingExpert(ScriptedExpert):
                 yield self._bash("reproduce", f"python -m pytest -q {tests}")
             found = yield self._bash("locate", f"grep -rn {shlex.quote(self._search_term(hunk))} --include=*.py .")
             hit = grep_hit_line(found, first.path)
-        if hit is not None and hit <= hunk.old_start + 3:
-            yield self._say("view", "str_replace_editor", command="view", path=self._path(first.path),
-                            view_range=f"[{hit}, -1]")
-        else:
-            yield self._say("view", "str_replace_editor", command="view", path=self._path(first.path))
+        yield self._view(first.path, hunk, hit)

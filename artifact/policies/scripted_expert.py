@@ -82,9 +82,12 @@ class ScriptedExpert:
         suggested = bool(self.task.meta.get("suggested_fix"))
         if not suggested:
             yield from self._explore()
-        for file in self.files:
-            for hunk in file.hunks:
-                yield from self._edit(file.path, hunk, "suggested" if suggested else "edit")
+        yield from self._fix([(file.path, hunk) for file in self.files for hunk in file.hunks], suggested)
+
+    def _fix(self, edits: list[tuple[str, Hunk]], suggested: bool) -> Step:
+        """Apply the edits still to do, rerun the failing tests, submit."""
+        for path, hunk in edits:
+            yield from self._edit(path, hunk, "suggested" if suggested else "edit")
         tests = " ".join(shlex.quote(t) for t in self.task.FAIL_TO_PASS)
         yield self._bash("verify", f"python -m pytest -q {tests}")
         yield self._say("submit", "submit")
@@ -123,13 +126,15 @@ class ScriptedExpert:
         found = yield self._bash("locate", f"grep -rn {shlex.quote(self._search_term(hunk))} --include=*.py .")
         if reproduce:
             yield self._bash("reproduce", f"python -m pytest -q {tests}")
-        line = grep_hit_line(found, first.path)
-        if line is not None and line <= hunk.old_start + 3:  # from the definition to the end of the
+        yield self._view(first.path, hunk, grep_hit_line(found, first.path))
+
+    def _view(self, path: str, hunk: Hunk, hit: int | None) -> str:
+        if hit is not None and hit <= hunk.old_start + 3:  # from the definition to the end of the
             # file: both ends are copied, none computed
-            yield self._say("view", "str_replace_editor", command="view", path=self._path(first.path),
-                            view_range=f"[{line}, -1]")
-        else:  # no usable hit, or the bug lies above it: read the whole file
-            yield self._say("view", "str_replace_editor", command="view", path=self._path(first.path))
+            return self._say("view", "str_replace_editor", command="view", path=self._path(path),
+                             view_range=f"[{hit}, -1]")
+        # no usable hit, or the bug lies above it: read the whole file
+        return self._say("view", "str_replace_editor", command="view", path=self._path(path))
 
     def _search_term(self, hunk: Hunk) -> str:
         function = self.task.meta.get("function")
