@@ -62,6 +62,19 @@ def test_main_table_grid_end_to_end_then_cached(tiny_suite, tmp_path):
     assert compare.exit_code == 0 and "oec_vs_bc_7b" not in compare.output  # claims by name
     assert "relative" in compare.output
 
+    # Two rows over two seeds: seed 0 is the full grid's (cached), and seed 1 rolls out only OEC
+    # data - the scripted expert's BC rollouts are the same for every seed and are shared.
+    rows = CliRunner().invoke(cli, [*args, "--rows", "OEC,BC", "--seeds", "2"])
+    assert rows.exit_code == 0, rows.output
+    pair = json.loads((results / "tiny" / "main_7b-BC-OEC.json").read_text())
+    assert [r["row"] for r in pair["rows"]] == ["BC", "OEC"] and pair["seeds"] == [0, 1]
+    assert all(len(r["per_seed"]) == 2 for r in pair["rows"])
+    assert pair["rows"][0]["per_seed"][0] == result["rows"][2]["resolve_rate"]  # seed 0 reused
+    assert [c["claim"] for c in pair["claims"]] == ["oec_vs_bc_7b"]
+    computed = {t["stage"].split("/")[1].rsplit("-", 1)[0] for t in pair["stage_seconds"]}
+    assert "oec-s1" in computed and not any(s.startswith("bc-s") for s in computed)
+    assert json.loads((results / "tiny" / "main_7b.json").read_text()) == again  # untouched
+
 
 def test_unknown_experiment_and_scale_errors(tmp_path):
     out = CliRunner().invoke(cli, ["run", "main_9b"])
@@ -70,3 +83,22 @@ def test_unknown_experiment_and_scale_errors(tmp_path):
     assert out.exit_code != 0 and "no results yet" in out.output
     out = CliRunner().invoke(cli, ["run", "main_7b", "--scale", "7b"])
     assert out.exit_code != 0 and "--dry-run" in out.output
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["main_7b", "--rows", "BC,DPO"], "main_7b has no row 'DPO'; its rows: base, warm-start, BC"),
+    (["main_7b", "--rows", " , "], "--rows names no row"),
+    (["failure_modes", "--rows", "BC"], "failure_modes is an analysis, not a table"),
+])
+def test_rows_errors_are_one_line(tmp_path, args, message):
+    out = CliRunner().invoke(cli, ["run", *args, "--runs-dir", str(tmp_path / "runs"),
+                                   "--results-dir", str(tmp_path / "results")])
+    assert out.exit_code != 0 and message in out.output
+    assert len(out.output.strip().splitlines()) == 1
+    assert not (tmp_path / "runs").exists() and not (tmp_path / "results").exists()
+
+
+def test_rows_dry_run_plans_only_those_rows():
+    out = CliRunner().invoke(cli, ["run", "main_7b", "--rows", "BC,OEC", "--dry-run"])
+    assert out.exit_code == 0, out.output
+    assert "OEC+BC" not in out.output and "on-policy" not in out.output

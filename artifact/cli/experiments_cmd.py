@@ -55,23 +55,29 @@ def list_cmd() -> None:
 @click.option("--scale", type=click.Choice(SCALES), default="tiny", show_default=True)
 @click.option("--seeds", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--dry-run", is_flag=True, help="Print the plan (models, tasks, counts, cost) only.")
+@click.option("--rows", default=None, metavar="ROW,ROW",
+              help="Only these rows of the table (e.g. BC,OEC: more seeds for the comparison "
+                   "that matters, in less time); written as results/<scale>/<name>-<rows>.*")
 @runs_option
 @results_option
 @set_option
 @unsafe_option
-def run_cmd(name: str, scale: str, seeds: int, dry_run: bool, runs_dir: Path, results_dir: Path,
-            overrides: tuple[str, ...], unsafe_no_sandbox: bool) -> None:
+def run_cmd(name: str, scale: str, seeds: int, dry_run: bool, rows: str | None, runs_dir: Path,
+            results_dir: Path, overrides: tuple[str, ...], unsafe_no_sandbox: bool) -> None:
     """Run one experiment at a scale; writes results/<scale>/<name>.{json,md,png}."""
     exp = _experiment(name)
+    chosen = [r.strip() for r in rows.split(",") if r.strip()] if rows is not None else None
+    if chosen == []:
+        raise UserError("--rows names no row")
     if dry_run:
         from artifact.pipeline.plan import print_plan
 
         try:
-            print_plan(exp, scale, seeds, overrides)
+            print_plan(exp.subset(chosen) if chosen else exp, scale, seeds, overrides)
         except (ValueError, KeyError) as exc:
             raise UserError(str(exc).splitlines()[0]) from None
         return
-    _run([exp], scale, seeds, runs_dir, results_dir, unsafe_no_sandbox, overrides)
+    _run([exp], scale, seeds, runs_dir, results_dir, unsafe_no_sandbox, overrides, chosen)
 
 
 @click.command("reproduce")
@@ -92,7 +98,7 @@ def reproduce_cmd(run_all: bool, seeds: int, scale: str, runs_dir: Path, results
 
 
 def _run(chosen, scale: str, seeds: int, runs_dir: Path, results_dir: Path, unsafe: bool,
-         overrides: tuple[str, ...] = ()) -> None:
+         overrides: tuple[str, ...] = (), rows: list[str] | None = None) -> None:
     from artifact.pipeline.experiment import run_experiment
     from artifact.report.compare import print_comparison
 
@@ -101,7 +107,7 @@ def _run(chosen, scale: str, seeds: int, runs_dir: Path, results_dir: Path, unsa
     for exp in chosen:
         try:
             results.append(run_experiment(exp, scale, seeds, runs_dir, results_dir, unsafe,
-                                          list(overrides)))
+                                          list(overrides), rows))
         except (ValueError, FileNotFoundError) as exc:
             raise UserError(str(exc).splitlines()[0]) from None
     print_comparison(results)

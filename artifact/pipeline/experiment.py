@@ -57,7 +57,11 @@ def stage_times(root: Path, since: float) -> list[dict]:
 
 
 def run_experiment(exp: Experiment, scale: str, seeds: int, runs_dir: Path, results_dir: Path,
-                   unsafe_no_sandbox: bool = False, overrides: list[str] = ()) -> dict:
+                   unsafe_no_sandbox: bool = False, overrides: list[str] = (),
+                   rows: list[str] | None = None) -> dict:
+    """`rows`: train and evaluate only these rows of a grid (matched counts and stages as in the
+    full grid); the results are written as `<name>-<rows>`, beside the full table's."""
+    shown = exp.subset(rows) if rows else exp
     if scale not in LOCAL_SCALES:
         raise ValueError(f"scale {scale} runs on a GPU cluster with docker: see REPRODUCE.md "
                          f"(`oec run {exp.name} --scale {scale} --dry-run` prints the plan)")
@@ -80,9 +84,9 @@ def run_experiment(exp: Experiment, scale: str, seeds: int, runs_dir: Path, resu
     per_seed = []
     for seed in range(seeds):
         console.rule(f"[bold magenta]{exp.name}[/] scale {scale}, seed {seed + 1}/{seeds}")
-        per_seed.append(run_seed(exp, plan, pipe, seed))
-    result = build_result(exp, scale, per_seed, list(range(seeds)), used, time.time() - start)
+        per_seed.append(run_seed(exp, plan, pipe, seed, only=rows or None))
+    result = build_result(shown, scale, per_seed, list(range(seeds)), used, time.time() - start)
     result["stage_seconds"] = stage_times(pipe.store.root, since=start)
-    path = write_result(result, results_dir, exp.plot)
+    path = write_result(result, results_dir, shown.plot)
     console.print(f"results: {path} (+ .md, .png)")
     return result

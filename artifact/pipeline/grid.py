@@ -3,7 +3,7 @@ its rows test. Plain data; `artifact.pipeline.run` turns it into stages."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -87,3 +87,19 @@ class Experiment:
     notes: str = ""
     extra: dict = field(default_factory=dict)
     kind: str = "grid"  # grid | covariate_shift | failure_modes | iterated_oec
+
+    def subset(self, names: list[str]) -> Experiment:
+        """Only the named rows (in declared order) and the claims they can test, under a name of
+        its own so that its results do not replace the full table's. A ValueError names an
+        unknown row."""
+        if self.kind != "grid":
+            raise ValueError(f"{self.name} is an analysis, not a table: it takes no --rows")
+        declared = [r.name for r in self.rows]
+        unknown = [n for n in names if n not in declared]
+        if unknown:
+            raise ValueError(f"{self.name} has no row {unknown[0]!r}; its rows: "
+                             + ", ".join(declared))
+        rows = tuple(r for r in self.rows if r.name in names)
+        kept = {r.name for r in rows}
+        return replace(self, name=self.name + "-" + "-".join(r.name for r in rows), rows=rows,
+                       claims=tuple(c for c in self.claims if set(c.rows) <= kept))

@@ -16,6 +16,7 @@ from artifact.configs import apply_overrides, load_scale
 from artifact.pipeline.analyses import collect, describe, settings_for
 from artifact.pipeline.grid import Experiment
 from artifact.pipeline.run import ScalePlan, run_seed
+from artifact.pipeline.stages import rollout_seed
 from artifact.pipeline.store import slug, spec_digest
 
 
@@ -46,6 +47,7 @@ class PlanningPipeline:
 
     def rollouts(self, strategy, tasks_file, seed, limit=None, student=None, switch_range=(0, 30),
                  beta=0.5) -> Path:
+        seed = rollout_seed(strategy, _expert(self.config), seed)
         return self._record("rollouts", f"{strategy}-s{seed}", {
             "strategy": strategy, "tasks": str(tasks_file), "n": limit, "seed": seed,
             "student": None if strategy == "bc" else student,

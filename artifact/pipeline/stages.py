@@ -68,6 +68,7 @@ class Pipeline:
                  student: str | None = None, switch_range: tuple[int, int] = (0, 30),
                  beta: float = 0.5) -> Path:
         s = self.settings
+        seed = rollout_seed(strategy, "scripted", seed)
         stuck_after = s.stuck_after if strategy == "on-policy" else 0  # no expert to correct it
         spec = {"stage": "rollouts", "strategy": strategy, "tasks": _file_digest(tasks_file),
                 "limit": limit, "seed": seed, "student": model_identity(student) if student else None,
@@ -187,6 +188,13 @@ class Pipeline:
         stage.mark_done({"report": report})
         console.print(f"{name}: resolve rate {report['resolve_rate']:.1%} (CI {report['ci95']})")
         return report, stage.path
+
+
+def rollout_seed(strategy: str, expert: str, seed: int) -> int:
+    """The seed whose rollouts a (strategy, seed) uses. The scripted expert draws nothing at
+    random and the sandbox is deterministic, so its BC rollouts would be the same files for every
+    seed: all seeds share seed 0's (their datasets still draw their own samples from it)."""
+    return 0 if strategy == "bc" and expert == "scripted" else seed
 
 
 def _scripted_expert_identity() -> str:
