@@ -84,16 +84,26 @@ def run_cmd(name: str, scale: str, seeds: int, dry_run: bool, rows: str | None, 
 @click.option("--all", "run_all", is_flag=True, help="Every experiment, not only the main table.")
 @click.option("--seeds", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--scale", type=click.Choice(SCALES), default="tiny", show_default=True)
+@click.option("--dry-run", is_flag=True,
+              help="Print what each experiment adds (stages, estimated cost and time) only.")
 @runs_option
 @results_option
 @set_option
 @unsafe_option
-def reproduce_cmd(run_all: bool, seeds: int, scale: str, runs_dir: Path, results_dir: Path,
-                  overrides: tuple[str, ...], unsafe_no_sandbox: bool) -> None:
+def reproduce_cmd(run_all: bool, seeds: int, scale: str, dry_run: bool, runs_dir: Path,
+                  results_dir: Path, overrides: tuple[str, ...], unsafe_no_sandbox: bool) -> None:
     """The main table at the tiny scale (with --all: every experiment), then the verdicts."""
     import experiments
 
     chosen = experiments.all_experiments() if run_all else [experiments.load("main_7b")]
+    if dry_run:
+        from artifact.pipeline.plan import print_experiments_plan
+
+        try:
+            print_experiments_plan(chosen, scale, seeds, list(overrides))
+        except (ValueError, KeyError) as exc:
+            raise UserError(str(exc).splitlines()[0]) from None
+        return
     _run(chosen, scale, seeds, runs_dir, results_dir, unsafe_no_sandbox, overrides)
 
 

@@ -87,7 +87,8 @@ def _trajectories(pipe: PlanningPipeline, data: Path) -> int:
 
 
 def estimate(steps: list[Step], config: dict) -> dict:
-    """Expert cost and GPU hours from the `[cost]` section's per-unit estimates."""
+    """Expert cost and GPU hours from the `[cost]` section's per-unit estimates, and at the CPU
+    scales the minutes on 2 cores (`cpu_minutes`, None where the section gives no CPU rates)."""
     # Prices and tokens per call live in [expert], GPU-time rates in [cost].
     c = {**config.get("expert", {}), **config.get("cost", {})}
     expert_rollouts = sum(s.detail["n"] or 0 for s in steps
@@ -102,13 +103,30 @@ def estimate(steps: list[Step], config: dict) -> dict:
                  + (rollouts + evals) / 1000 * c.get("rollout_gpu_hours_per_1k", 0))
     return {"expert_rollouts": expert_rollouts, "expert_calls": calls,
             "expert_usd": round(dollars, 2), "gpu_hours": round(gpu_hours, 1),
+            "cpu_minutes": _cpu_minutes(steps, c, config.get("train", {}).get("epochs", 1)),
             "assumptions": c}
 
 
-def build_plan(exp: Experiment, scale: str, seeds: int,
-               overrides: list[str] = ()) -> tuple[list[Step], dict]:
-    config = apply_overrides(load_scale(scale), list(overrides))
-    pipe = PlanningPipeline(config)
+def _cpu_minutes(steps: list[Step], c: dict, epochs: float) -> float | None:
+    """Rollouts per strategy, evaluations per task, training per trajectory-epoch: the rates of
+    the scale's [cost] section (measured stage times on 2 cores)."""
+    rates = c.get("rollout_minutes_per_100")
+    if not rates:
+        return None
+    minutes = 0.0
+    for s in steps:
+        if s.stage == "rollouts":
+            minutes += (s.detail["n"] or 0) / 100 * rates.get(s.detail["strategy"],
+                                                                max(rates.values()))
+        elif s.stage == "evals":
+            minutes += (s.detail["n"] or 0) / 100 * c["eval_minutes_per_100"]
+        elif s.stage == "models":
+            minutes += s.detail["trajectories"] * epochs / 100 * c["train_minutes_per_100_epochs"]
+    return round(minutes, 1)
+
+
+def _walk(exp: Experiment, config: dict, pipe: PlanningPipeline, seeds: int) -> None:
+    """The stages a real run of `exp` would ask for, recorded in `pipe` (each distinct one once)."""
     plan = ScalePlan.from_config(config, exp.setting, config["student"]["base"])
     if exp.kind == "grid":
         for seed in range(seeds):
@@ -118,7 +136,21 @@ def build_plan(exp: Experiment, scale: str, seeds: int,
         for seed in range(seeds):
             collect(exp, plan, pipe, seed, settings, quiet=True)
         pipe.steps.append(Step("analysis", exp.kind, describe(exp, settings, plan)))
+
+
+def build_plan(exp: Experiment, scale: str, seeds: int,
+               overrides: list[str] = ()) -> tuple[list[Step], dict]:
+    config = apply_overrides(load_scale(scale), list(overrides))
+    pipe = PlanningPipeline(config)
+    _walk(exp, config, pipe, seeds)
     return pipe.steps, estimate(pipe.steps, config)
+
+
+def _minutes_line(cost: dict) -> str:
+    if cost["cpu_minutes"] is None:
+        return ""
+    return (f"; about {cost['cpu_minutes']:,.0f} min on 2 cores with nothing cached (+"
+            f"{cost['assumptions'].get('suite_minutes', 0):g} min once for the task suite)")
 
 
 def print_plan(exp: Experiment, scale: str, seeds: int, overrides: list[str] = (),
@@ -141,4 +173,35 @@ def print_plan(exp: Experiment, scale: str, seeds: int, overrides: list[str] = (
     console.print(f"estimated: {cost['expert_rollouts']:,} expert rollouts, "
                   f"{cost['expert_calls']:,} expert calls, ${cost['expert_usd']:,.0f} expert cost, "
                   f"{cost['gpu_hours']:,} GPU-hours (estimates from the \\[expert] and \\[cost] "
-                  f"sections of artifact/configs/{scale}.toml)")
+                  f"sections of artifact/configs/{scale}.toml)" + _minutes_line(cost))
+
+
+def print_experiments_plan(exps: list[Experiment], scale: str, seeds: int,
+                           overrides: list[str] = (), console: Console | None = None) -> dict:
+    """`oec reproduce --dry-run`: per experiment, the stages it adds to those of the experiments
+    before it (experiments share stages), with their estimates; returns the total estimate."""
+    console = console or Console()
+    config = apply_overrides(load_scale(scale), list(overrides))
+    pipe = PlanningPipeline(config)
+    table = Table(title=f"plan at scale {scale}, {seeds} seed(s) (nothing runs with --dry-run)")
+    table.add_column("experiment", no_wrap=True)
+    for column in ("new stages", "rollouts", "trainings", "evaluations", "expert cost",
+                   "GPU-hours", "min on 2 cores"):
+        table.add_column(column, justify="right")
+    for exp in exps:
+        before = len(pipe.steps)
+        _walk(exp, config, pipe, seeds)
+        new = pipe.steps[before:]
+        cost = estimate(new, config)
+        count = {k: sum(s.stage == k for s in new) for k in ("rollouts", "models", "evals")}
+        table.add_row(exp.name, str(len(new)), str(count["rollouts"]), str(count["models"]),
+                      str(count["evals"]), f"${cost['expert_usd']:,.0f}", f"{cost['gpu_hours']:,}",
+                      "-" if cost["cpu_minutes"] is None else f"{cost['cpu_minutes']:,.0f}")
+    total = estimate(pipe.steps, config)
+    table.add_row("[bold]all[/]", str(len(pipe.steps)), "", "", "", f"${total['expert_usd']:,.0f}",
+                  f"{total['gpu_hours']:,}",
+                  "-" if total["cpu_minutes"] is None else f"{total['cpu_minutes']:,.0f}")
+    console.print(table)
+    console.print("estimates from the \\[expert] and \\[cost] sections of "
+                  f"artifact/configs/{scale}.toml" + _minutes_line(total))
+    return total
