@@ -94,6 +94,14 @@ def test_written_results_round_trip(tmp_path):
     assert "verdict" in markdown(result)
 
 
+def test_markdown_lists_training_counts_per_seed_when_they_differ():
+    per_seed = [seed_result({"BC": 0.3, "OEC": 0.4, "on-policy": 0.2}, n=20, seed=s)
+                for s in range(2)]
+    per_seed[1]["OEC"]["trajectories"] = {"OEC": 12}
+    text = markdown(build_result(EXP, "tiny", per_seed, [0, 1], {}, 1.0))
+    assert "| OEC 10; OEC 12 |" in text and "| BC 10 |" in text
+
+
 def test_every_claim_id_exists_in_paper_json():
     import experiments
 

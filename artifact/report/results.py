@@ -43,8 +43,9 @@ def markdown(result: dict) -> str:
              "| row | resolve rate | 95% CI | per seed | tasks | training trajectories |",
              "|---|---:|---|---|---:|---|"]
     for r in result["rows"]:
-        traj = "; ".join(", ".join(f"{k} {v}" for k, v in t.items()) or "none (not trained)"
-                         for t in r["trajectories"][:1])
+        counts = [", ".join(f"{k} {v}" for k, v in t.items()) or "none (not trained)"
+                  for t in r["trajectories"]]
+        traj = counts[0] if len(set(counts)) == 1 else "; ".join(counts)  # per seed if they differ
         per_seed = ", ".join(f"{x:.1%}" for x in r["per_seed"])
         lines.append(f"| {r['row']} | {r['resolve_rate']:.1%} | {r['ci95'][0]:.1%} – {r['ci95'][1]:.1%} "
                      f"| {per_seed} | {r['n_tasks']} | {traj} |")
