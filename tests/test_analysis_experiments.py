@@ -223,6 +223,8 @@ def test_a_bc_row_of_the_warm_start_size_is_the_warm_start_student(tmp_path):
     smaller = run_seed(MAIN, PLAN, FakePipeline(tmp_path / "other", {}), 0, quiet=True)
     assert Path(smaller["warm-start"]["model"]).name == "bc5-s0"
     assert Path(smaller["BC"]["model"]).name == "bc20-s0"
+    assert smaller["warm-start"]["trajectories"] == {"bc": 5}  # what the generator was trained on
+    assert smaller["base"]["trajectories"] == {}
 
 
 def test_oec_rows_take_the_scales_switch_range_unless_they_name_one(tmp_path):

@@ -115,7 +115,8 @@ def run_seed(exp: Experiment, plan: ScalePlan, pipe: Pipeline, seed: int,
         note = ""
         if not row.trained:
             model = plan.base_model if row.start == "base" else generator
-            counts = {}
+            # a warm-start row is the generator: trained on the warm-start imitation set
+            counts = {"bc": plan.warm_start} if model != plan.base_model else {}
         else:
             wanted = {m.label: max(1, round(matched * row.budget * m.share)) for m in row.data}
             counts = {m.label: min(wanted[m.label], surviving(m, row)) for m in row.data}
