@@ -146,6 +146,10 @@ def build_plan(exp: Experiment, scale: str, seeds: int,
     return pipe.steps, estimate(pipe.steps, config)
 
 
+def _minutes_cell(cost: dict) -> str:
+    return "-" if cost["cpu_minutes"] is None else f"{cost['cpu_minutes']:,.0f}"
+
+
 def _minutes_line(cost: dict) -> str:
     if cost["cpu_minutes"] is None:
         return ""
@@ -196,11 +200,11 @@ def print_experiments_plan(exps: list[Experiment], scale: str, seeds: int,
         count = {k: sum(s.stage == k for s in new) for k in ("rollouts", "models", "evals")}
         table.add_row(exp.name, str(len(new)), str(count["rollouts"]), str(count["models"]),
                       str(count["evals"]), f"${cost['expert_usd']:,.0f}", f"{cost['gpu_hours']:,}",
-                      "-" if cost["cpu_minutes"] is None else f"{cost['cpu_minutes']:,.0f}")
+                      _minutes_cell(cost))
     total = estimate(pipe.steps, config)
     table.add_row("[bold]all[/]", str(len(pipe.steps)), "", "", "", f"${total['expert_usd']:,.0f}",
                   f"{total['gpu_hours']:,}",
-                  "-" if total["cpu_minutes"] is None else f"{total['cpu_minutes']:,.0f}")
+                  _minutes_cell(total))
     console.print(table)
     console.print("estimates from the \\[expert] and \\[cost] sections of "
                   f"artifact/configs/{scale}.toml" + _minutes_line(total))
