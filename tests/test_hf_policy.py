@@ -70,8 +70,8 @@ def tiny_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tiny(tiny_dir):
-    with HFModel(str(tiny_dir), max_batch_size=8, batch_wait_ms=50) as model:
+def tiny(tiny_dir):  # batched, as on a GPU; test_prefix_cache_* covers the CPU default
+    with HFModel(str(tiny_dir), max_batch_size=8, batch_wait_ms=50, reuse_prefix=False) as model:
         yield model
 
 
@@ -189,10 +189,80 @@ def test_batched_equals_unbatched(tiny):
     assert sum(n for size, n in tiny.batch_sizes.items() if size > 1) > before
 
 
+def _turns(i: int) -> list[list[dict]]:
+    """Three prompts of one rollout: each extends the last, and the third also rewrites an early
+    observation, as the history's elision does."""
+    first = chat(f"Task {i}: the function parse_{i} returns the wrong value")
+    second = first + [{"role": "assistant", "content": f"look at parse_{i}"},
+                      {"role": "user", "content": "OBSERVATION:\n" + "def parse(x): return x\n" * 3}]
+    third = [*second[:3], {"role": "user", "content": "Old environment output: (3 lines omitted)"},
+             {"role": "assistant", "content": "edit it"}, {"role": "user", "content": "OBSERVATION:\nok"}]
+    return [first, second, third]
+
+
+def test_prefix_cache_equals_fresh_prompts(tiny, tiny_dir):
+    settings = [{"max_new_tokens": 16}, {"temperature": 0.8, "seed": 5, "max_new_tokens": 16}]
+    fresh = {}
+    for k, kw in enumerate(settings):
+        for i in range(3):
+            policy = HFPolicy(tiny, **kw)  # `tiny` renders each prompt afresh
+            fresh[k, i] = [policy.act(m).text for m in _turns(i)]
+    reused, errors, cached = {}, [], []
+    with HFModel(str(tiny_dir), reuse_prefix=True) as model:
+        assert HFModel(str(tiny_dir)).reuse_prefix  # the CPU default
+
+        def rollout(k, i):
+            try:
+                policy = HFPolicy(model, **settings[k])
+                reuse, kept = policy.prefix.reusable, []
+                policy.prefix.reusable = lambda p: kept.append(
+                    c.get_seq_length() if (c := reuse(p)) is not None else 0) or c
+                reused[k, i] = [policy.act(m).text for m in _turns(i)]
+                first, second = (len(model.render(m)) for m in _turns(i)[:2])
+                shared = len(model.render(_turns(i)[1][:3])) - 3  # less a header's ~3 tokens
+                cached.append((kept[1:], first, second, shared))
+            except Exception as exc:  # noqa: BLE001 - surfaced below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=rollout, args=(k, i)) for k in range(2) for i in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert not errors
+    assert reused == fresh  # greedy and seeded sampling: the cache changes no reply
+    for (at_second, at_third), first, second, shared in cached:
+        assert at_second >= first - 1  # the whole first prompt was reused
+        assert shared <= at_third < second  # then cut back to before the rewritten observation
+
+
+def test_prefix_cache_keeps_only_the_shared_prefix():
+    from artifact.policies.hf_generate import PrefixCache
+
+    class Kv:  # the part of transformers' Cache that PrefixCache uses
+        def __init__(self, n):
+            self.n = n
+
+        def get_seq_length(self):
+            return self.n
+
+        def crop(self, delta):
+            assert delta <= 0
+            self.n += delta
+
+    cache = PrefixCache(tokens=[1, 2, 3, 4, 5], kv=Kv(5))
+    assert cache.reusable([1, 2, 9, 9]).n == 2 and cache.tokens == [1, 2]
+    cache = PrefixCache(tokens=[1, 2, 3], kv=Kv(3))
+    assert cache.reusable([1, 2, 3]).n == 2  # one token is left for the forward pass
+    cache = PrefixCache(tokens=[1, 2, 3], kv=Kv(3))
+    assert cache.reusable([7, 2, 3]) is None and cache.kv is None and cache.tokens == []
+    assert PrefixCache().reusable([1, 2]) is None
+
+
 def test_stops_after_function_per_row(trained_dir):
     # Once both threads are known callers the worker waits (up to batch_wait_ms) until both
     # requests are in: generous, for a loaded machine; it also bounds the warm-up's idle wait.
-    with HFModel(str(trained_dir), batch_wait_ms=1000) as model:
+    with HFModel(str(trained_dir), batch_wait_ms=1000, reuse_prefix=False) as model:
         results = {}
         barrier = threading.Barrier(len(STOP_CASES))
 
@@ -252,11 +322,16 @@ def test_lora_adapter(tiny_dir, tmp_path):
         HFModel(str(tiny_dir), adapter=str(tmp_path))
 
 
-def test_generation_failure_is_policy_error(tiny_dir):
-    with HFModel(str(tiny_dir)) as model:
+@pytest.mark.parametrize("reuse_prefix", [False, True])
+def test_generation_failure_is_policy_error(tiny_dir, reuse_prefix):
+    with HFModel(str(tiny_dir), reuse_prefix=reuse_prefix) as model:
         model._batcher._run = lambda *args: 1 / 0
+        model.model.generate = lambda **kwargs: 1 / 0
+        policy = HFPolicy(model, max_new_tokens=4)
         with pytest.raises(PolicyError, match="ZeroDivisionError"):
-            HFPolicy(model, max_new_tokens=4).act(chat("hi"))
+            policy.act(chat("hi"))
+        if reuse_prefix:  # a half-extended cache is never reused
+            assert policy.prefix.kv is None and policy.prefix.tokens == []
 
 
 @pytest.mark.slow

@@ -4,7 +4,8 @@ output does not depend on which other rows share its batch."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 from transformers import (
@@ -94,9 +95,38 @@ class RowOutput:
     text: str  # decoded, trimmed after the stop text, end-of-sequence token removed
 
 
+@dataclass
+class PrefixCache:
+    """One rollout's KV cache and the tokens it holds. Its next prompt repeats the previous one
+    up to the first observation the history elides, so only the rest needs a forward pass."""
+
+    tokens: list[int] = field(default_factory=list)
+    kv: Any = None
+
+    def reusable(self, prompt: list[int]):
+        """The cache cut to the prompt's longest shared prefix (at least one token left to run)."""
+        if self.kv is None:
+            return None
+        common = 0
+        for a, b in zip(self.tokens, prompt):
+            if a != b:
+                break
+            common += 1
+        keep = min(common, len(prompt) - 1)
+        if keep <= 0:
+            self.kv, self.tokens = None, []
+            return None
+        self.kv.crop(keep - self.kv.get_seq_length())
+        self.tokens = self.tokens[:keep]
+        return self.kv
+
+
 def generate_batch(model, decode: Decode, prompts: list[list[int]], sampling: Sampling,
-                   seeds: list[int | None], eos_ids: set[int], pad_id: int) -> list[RowOutput]:
-    """Left-pad the prompts, call generate once, split the result per row."""
+                   seeds: list[int | None], eos_ids: set[int], pad_id: int,
+                   prefix: PrefixCache | None = None) -> list[RowOutput]:
+    """Left-pad the prompts, call generate once, split the result per row. A single row may
+    bring its rollout's prefix cache, which is reused and then updated."""
+    assert prefix is None or len(prompts) == 1
     width = max(len(p) for p in prompts)
     device = next(model.parameters()).device
     input_ids = torch.tensor([[pad_id] * (width - len(p)) + p for p in prompts], device=device)
@@ -105,13 +135,20 @@ def generate_batch(model, decode: Decode, prompts: list[list[int]], sampling: Sa
     processors = LogitsProcessorList()
     if not sampling.greedy:
         processors.append(RowSampler([s or 0 for s in seeds], sampling.temperature, sampling.top_p))
+    cache = prefix.reusable(prompts[0]) if prefix is not None else None
+    if prefix is not None:  # generate extends the cache in place: until it returns, it is neither
+        prefix.kv, prefix.tokens = None, []
     with torch.inference_mode():
-        out = model.generate(
-            input_ids=input_ids, attention_mask=attention, max_new_tokens=sampling.max_new_tokens,
-            do_sample=False, num_beams=1, temperature=None, top_p=None, top_k=None,
+        result = model.generate(
+            input_ids=input_ids, attention_mask=attention, cache=cache, return_dict_in_generate=True,
+            max_new_tokens=sampling.max_new_tokens, do_sample=False, num_beams=1, temperature=None, top_p=None, top_k=None,
             logits_processor=processors, stopping_criteria=StoppingCriteriaList([stop]), pad_token_id=pad_id,
             eos_token_id=sorted(eos_ids),
         )
+    out = result.sequences
+    if prefix is not None:
+        prefix.kv = result.cache
+        prefix.tokens = out[0, : prefix.kv.get_seq_length()].tolist()
     results = []
     for row in range(len(prompts)):
         end = stop.ended_at[row] or out.shape[1]
