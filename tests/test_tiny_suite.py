@@ -68,6 +68,23 @@ def test_rebuild_with_identical_inputs_is_cached(tiny_suite):
     assert summary.cached
 
 
+def test_statements_carry_no_object_addresses(splits):
+    """pytest prints reprs like `<Item object at 0x7fce...>`: an address differs between builds,
+    and a suite built twice must be the same file."""
+    from artifact.tasks.tiny_suite.statements import _observed
+
+    failure = {"lines": ["    def test_add():", ">       assert invoice.items == [item]",
+                         "E       assert [] == [<ledger.invo...7fce1216c3d0>]"],
+               "message": "assert [] == [<ledger.invoice.Item object at 0x7fef0a75e410>]"}
+    call, sentence = _observed(failure)
+    assert "7fce1216c3d0" not in sentence and "7fef0a75e410" not in sentence
+    assert "object at 0x..." in sentence
+    failure["message"] = "assert [] == [<ledger.invo...7fce1216c3d0>]"
+    assert _observed(failure)[1].endswith("`assert [] == [<ledger.invo...>]`.")
+    for task in [t for split in splits.values() for t in split]:
+        assert not re.search(r"0x[0-9a-f]{6,}", task.problem_statement), task.instance_id
+
+
 def test_candidate_sampling_is_deterministic():
     assert [m.mutated for m in candidates("ledger", 3)] == [m.mutated for m in candidates("ledger", 3)]
     assert [m.mutated for m in candidates("ledger", 3)] != [m.mutated for m in candidates("ledger", 4)]

@@ -12,6 +12,9 @@ import re
 _WHERE = re.compile(r"^\+\s+where (.+?) = (.+)$")
 _ASSERT = re.compile(r"^assert (.+?) == (.+)$")
 _CARETS = re.compile(r"^[\s^~]+$")
+# Object addresses in pytest's messages (`at 0x7fce...`, or cut short: `<mod.Ite...7fce12>`)
+# change with every run: kept, they would make the suite differ between two builds.
+_ADDRESS = re.compile(r"0x[0-9a-f]{6,}|(?<=\.\.\.)[0-9a-f]{6,}(?=>)")
 
 _TITLES = [
     "`{call}` gives a wrong result",
@@ -39,7 +42,16 @@ def _frame(lines: list[str]) -> tuple[list[str], list[str]]:
 
 
 def _observed(failure: dict) -> tuple[str | None, str]:
-    """(the call, a sentence of what was expected and what happened)."""
+    """(the call, a sentence of what was expected and what happened), without object addresses."""
+    call, sentence = _observed_raw(failure)
+    return (_without_addresses(call) if call else call), _without_addresses(sentence)
+
+
+def _without_addresses(text: str) -> str:
+    return _ADDRESS.sub(lambda m: "0x..." if m[0].startswith("0x") else "", text)
+
+
+def _observed_raw(failure: dict) -> tuple[str | None, str]:
     code, errors = _frame(failure.get("lines", []))
     message = failure.get("message", "").strip()
     call = actual = expected = None
