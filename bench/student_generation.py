@@ -22,13 +22,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import torch  # noqa: E402
+import torch
 
-from artifact.agent.history import model_view  # noqa: E402
-from artifact.agent.prompts import instance_message, observation_message, system_message  # noqa: E402
-from artifact.models.tiny_base import WEIGHTS_DIR  # noqa: E402
-from artifact.policies.hf import HFModel, HFPolicy  # noqa: E402
-from artifact.tasks.schema import Task  # noqa: E402
+from artifact.agent.history import model_view
+from artifact.agent.prompts import instance_message, observation_message, system_message
+from artifact.models.tiny_base import WEIGHTS_DIR
+from artifact.policies.hf import HFModel, HFPolicy
+from artifact.tasks.schema import Task
 
 WORKDIR = "/testbed"
 

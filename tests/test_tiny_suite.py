@@ -77,6 +77,7 @@ def test_statements_carry_no_object_addresses(splits):
                          "E       assert [] == [<ledger.invo...7fce1216c3d0>]"],
                "message": "assert [] == [<ledger.invoice.Item object at 0x7fef0a75e410>]"}
     call, sentence = _observed(failure)
+    assert call == "invoice.items"
     assert "7fce1216c3d0" not in sentence and "7fef0a75e410" not in sentence
     assert "object at 0x..." in sentence
     failure["message"] = "assert [] == [<ledger.invo...7fce1216c3d0>]"
