@@ -209,7 +209,8 @@ def test_prefix_cache_equals_fresh_prompts(tiny, tiny_dir):
             fresh[k, i] = [policy.act(m).text for m in _turns(i)]
     reused, errors, cached = {}, [], []
     with HFModel(str(tiny_dir), reuse_prefix=True) as model:
-        assert HFModel(str(tiny_dir)).reuse_prefix  # the CPU default
+        with HFModel(str(tiny_dir)) as default:
+            assert default.reuse_prefix  # on a CPU
 
         def rollout(k, i):
             try:

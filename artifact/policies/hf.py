@@ -1,5 +1,6 @@
 """A local transformers model as a policy. One HFModel is shared by all rollout threads (each with
-its own HFPolicy); concurrent calls are batched by a worker thread (see hf_batcher.py).
+its own HFPolicy). On a GPU concurrent calls are batched by a worker thread (see hf_batcher.py); on
+a CPU each rollout reuses its own KV cache from turn to turn (PrefixCache in hf_generate.py).
 
 Determinism: greedy rows and sampled rows (each drawn with its own seeded generator) do not depend
 on their batch neighbours, up to float rounding: left padding changes matmul shapes, so logits move
@@ -124,8 +125,8 @@ class HFModel:
         # Two ways to share one model between rollout threads. On a GPU, batching concurrent
         # calls pays. On a CPU a small model's step is mostly Python overhead, and every turn
         # re-reads a prompt that repeats the last one up to the first newly elided observation:
-        # each rollout keeps its KV cache and generates in its own thread instead (the bc200
-        # student on 12 tasks, 2 workers: 44.7 -> 34.3 s wall, 69 -> 38 s CPU, same actions).
+        # each rollout keeps its KV cache and generates in its own thread instead (a student on
+        # the 46 evaluation tasks, 2 workers: 180 -> 133 s wall, 44 rollouts with the same actions).
         self.reuse_prefix = device == "cpu" if reuse_prefix is None else reuse_prefix
         self.name = Path(path).name + (f"+{Path(adapter).name}" if adapter else "")
         # Rollout threads render while the worker decodes: the Rust tokenizer is not meant to be

@@ -140,9 +140,10 @@ def generate_batch(model, decode: Decode, prompts: list[list[int]], sampling: Sa
         prefix.kv, prefix.tokens = None, []
     with torch.inference_mode():
         result = model.generate(
-            input_ids=input_ids, attention_mask=attention, cache=cache, return_dict_in_generate=True,
-            max_new_tokens=sampling.max_new_tokens, do_sample=False, num_beams=1, temperature=None, top_p=None, top_k=None,
-            logits_processor=processors, stopping_criteria=StoppingCriteriaList([stop]), pad_token_id=pad_id,
+            input_ids=input_ids, attention_mask=attention, cache=cache,
+            return_dict_in_generate=True, max_new_tokens=sampling.max_new_tokens, do_sample=False,
+            num_beams=1, temperature=None, top_p=None, top_k=None, logits_processor=processors,
+            stopping_criteria=StoppingCriteriaList([stop]), pad_token_id=pad_id,
             eos_token_id=sorted(eos_ids),
         )
     out = result.sequences
