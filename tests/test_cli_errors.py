@@ -46,6 +46,21 @@ def test_missing_field(tmp_path):
                     f"{bad}:1: FAIL_TO_PASS: missing required field")
 
 
+@pytest.mark.parametrize("command", ["evaluate", "generate", "rollout", "grade"])
+def test_task_file_without_its_repositories(tasks_file, tmp_path, command):
+    """A task file copied without the repos/ beside it: one line, before any rollout starts."""
+    preds = tmp_path / "p.jsonl"
+    preds.write_text(json.dumps({"instance_id": GOOD["instance_id"], "model_patch": ""}) + "\n")
+    out = tmp_path / "out"
+    args = {"evaluate": ["--out", str(out)],
+            "generate": ["--strategy", "bc", "--expert", "scripted", "--out", str(out)],
+            "rollout": ["--task-id", GOOD["instance_id"]],
+            "grade": ["--predictions", str(preds), "--out", str(tmp_path / "r.json")]}[command]
+    assert_one_line(*invoke(command, "--tasks", str(tasks_file), *args),
+                    f"repository {tmp_path / 'repos/r.git'} not found")
+    assert not out.exists()
+
+
 def test_unknown_task_id(tasks_file):
     assert_one_line(*invoke("rollout", "--tasks", str(tasks_file), "--task-id", "nope"), "unknown task id 'nope'")
 

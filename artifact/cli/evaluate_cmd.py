@@ -57,7 +57,7 @@ def evaluate_cmd(policy: str | None, model: str | None, max_new_tokens: int, tas
             factory, name = student_factory(model, call_limit, max_new_tokens), model.rstrip("/")
         except (ValueError, OSError, PolicyError) as exc:
             raise UserError(str(exc).splitlines()[0]) from None
-    runtime = local_runtime(tasks_file, unsafe_no_sandbox, hide=(out,))
+    runtime = local_runtime(tasks_file, unsafe_no_sandbox, hide=(out,), tasks=tasks)
     with progress_bar() as progress:
         bar = progress.add_task("evaluate", total=len(tasks), info="")
 

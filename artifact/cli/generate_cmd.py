@@ -75,7 +75,7 @@ def generate_cmd(tasks_file: Path, strategy: str, student: str | None, expert: s
         expert_policy = role_policy(expert, "expert", 0.0, 1.0, max_new_tokens) if need_expert else None
     except (ValueError, OSError, PolicyError) as exc:
         raise UserError(str(exc).splitlines()[0]) from None
-    runtime = local_runtime(tasks_file, unsafe_no_sandbox, hide=(out,))
+    runtime = local_runtime(tasks_file, unsafe_no_sandbox, hide=(out,), tasks=tasks)
     total = len(plan_jobs(tasks, config, out))
     with Live(refresh_per_second=4, console=Console()) as live:
         try:

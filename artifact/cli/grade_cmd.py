@@ -43,7 +43,7 @@ def grade_cmd(tasks_file: Path, predictions: Path, out: Path, unsafe_no_sandbox:
     tasks = load_tasks(tasks_file)
     preds = load_predictions(predictions)
     pairs = [(find_task(tasks, p["instance_id"], str(tasks_file)), p) for p in preds]
-    runtime = local_runtime(tasks_file, unsafe_no_sandbox)
+    runtime = local_runtime(tasks_file, unsafe_no_sandbox, tasks=[task for task, _ in pairs])
     logs = out.parent / f"{out.stem}_logs"
     instances = {}
     with progress_bar() as progress:

@@ -28,7 +28,7 @@ def rollout_cmd(tasks_file: Path, task_id: str, policy: str, perturb: bool, seed
     """Run one rollout on one task and show the conversation."""
     check_policy(policy)
     task = find_task(load_tasks(tasks_file), task_id, str(tasks_file))
-    runtime = local_runtime(tasks_file, unsafe_no_sandbox)
+    runtime = local_runtime(tasks_file, unsafe_no_sandbox, tasks=[task])
     out = out or Path(tempfile.mkdtemp(prefix="oec-rollout-")) / f"{task_id}.json"
     record = run_one(RolloutJob(task, "rollout", seed, out), expert_factory(perturb), runtime, AgentConfig())
     show_trajectory(record.messages, Console())
