@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -46,7 +47,7 @@ class SuiteProgress:
 
 
 def local_runtime(tasks_file: Path, unsafe: bool, hide: tuple[Path, ...] = (),
-                  tasks: list[Task] = ()) -> LocalRuntime:
+                  tasks: Iterable[Task] = ()) -> LocalRuntime:
     """The sandboxed local runtime for `tasks`. A repository missing from disk (a task file copied
     without the `repos/` folder beside it) is one clear error, not one runtime_error per rollout."""
     for task in tasks:
