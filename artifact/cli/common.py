@@ -52,8 +52,9 @@ def local_runtime(tasks_file: Path, unsafe: bool, hide: tuple[Path, ...] = (),
     without the `repos/` folder beside it) is one clear error, not one runtime_error per rollout."""
     for task in tasks:
         if task.repo_path and not Path(task.repo_path).exists():
-            raise UserError(f"{tasks_file}: {task.instance_id}: repository {task.repo_path} not "
-                            f"found (relative repo_path values are read from the task file's folder)")
+            raise UserError(f"{tasks_file}: {task.instance_id}: repository {task.repo_path} "
+                            "not found (relative repo_path values are read from the task file's "
+                            "folder)")
     # Hide everything that holds answers (task files with gold patches, the clean repositories).
     hidden = tuple(str(p.resolve()) for p in (tasks_file.parent, REPOS_DIR, *hide) if p.exists())
     config = SandboxConfig(hidden_paths=hidden)

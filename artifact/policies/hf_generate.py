@@ -135,8 +135,10 @@ def generate_batch(model, decode: Decode, prompts: list[list[int]], sampling: Sa
     processors = LogitsProcessorList()
     if not sampling.greedy:
         processors.append(RowSampler([s or 0 for s in seeds], sampling.temperature, sampling.top_p))
-    cache = prefix.reusable(prompts[0]) if prefix is not None else None
-    if prefix is not None:  # generate extends the cache in place: until it returns, it is neither
+    cache = None
+    if prefix is not None:
+        cache = prefix.reusable(prompts[0])
+        # generate extends `cache` in place: until it returns, the record holds nothing
         prefix.kv, prefix.tokens = None, []
     with torch.inference_mode():
         result = model.generate(

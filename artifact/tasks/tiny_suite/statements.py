@@ -12,8 +12,8 @@ import re
 _WHERE = re.compile(r"^\+\s+where (.+?) = (.+)$")
 _ASSERT = re.compile(r"^assert (.+?) == (.+)$")
 _CARETS = re.compile(r"^[\s^~]+$")
-# Object addresses in pytest's messages (`at 0x7fce1216c3d0`, or cut short: `<mod.It...7fce1216c3d0>`)
-# change with every run: kept, they would make the suite differ between two builds. At least 8 hex
+# Object addresses in pytest's messages (`at 0x7fce1216c3d0`, cut short `<m.It...7fce1216c3d0>`)
+# change with every run: kept, they would make two builds of the suite differ. At least 8 hex
 # digits: a constant such as `range(0x110000)` in a ValueError is part of the issue.
 _ADDRESS = re.compile(r"0x[0-9a-f]{8,}|(?<=\.\.\.)[0-9a-f]{8,}(?=>)")
 
