@@ -85,6 +85,14 @@ def student_factory(spec: str, call_limit: int = DEFAULT_CALL_LIMIT, max_new_tok
     return make
 
 
+def check_forkable(*specs: str) -> None:
+    """--processes forks the rollout workers: an endpoint's open connection would be shared."""
+    for spec in specs:
+        if spec.startswith(("http://", "https://")):
+            raise UserError(f"--processes is for local models and the scripted expert, not the "
+                            f"endpoint {spec} (its rollouts wait on the network: use threads)")
+
+
 def check_policy(policy: str) -> None:
     if policy != "expert":
         raise UserError(f"unknown policy {policy!r}: this version supports --policy expert")

@@ -10,6 +10,7 @@ from rich.console import Console
 
 from artifact.agent.loop import AgentConfig
 from artifact.cli.common import (
+    check_forkable,
     check_policy,
     expert_factory,
     local_runtime,
@@ -33,6 +34,9 @@ from artifact.tasks.schema import load_tasks
 @click.option("--limit", type=int, default=None, help="Evaluate only the first N tasks.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--workers", type=int, default=2, show_default=True)
+@click.option("--processes", is_flag=True,
+              help="Forked worker processes instead of threads: faster for a local CPU model, "
+                   "whose decoding holds Python's GIL (not for http(s) endpoints).")
 @click.option("--call-limit", type=int, default=75, show_default=True)
 @click.option("--stuck-after", type=click.IntRange(min=0), default=0, show_default=True,
               help="End a rollout when the same action gave the same output N times (0: never, "
@@ -40,7 +44,7 @@ from artifact.tasks.schema import load_tasks
 @unsafe_option
 def evaluate_cmd(policy: str | None, model: str | None, max_new_tokens: int, tasks_file: Path, out: Path,
                  perturb: bool, limit: int | None, seed: int, workers: int, call_limit: int,
-                 stuck_after: int, unsafe_no_sandbox: bool) -> None:
+                 stuck_after: int, processes: bool, unsafe_no_sandbox: bool) -> None:
     """Roll out a policy on every task at temperature 0, grade, and write predictions.jsonl +
     report.json (resolve rate with a bootstrap CI)."""
     if policy is not None and model is not None:
@@ -48,6 +52,8 @@ def evaluate_cmd(policy: str | None, model: str | None, max_new_tokens: int, tas
     if model is not None and perturb:
         raise UserError("--perturb tests the expert's recovery; it does not apply to --model")
     tasks = load_tasks(tasks_file)[:limit]
+    if processes and model is not None:
+        check_forkable(model)
     if model is None:
         policy = policy or "expert"
         check_policy(policy)
@@ -66,7 +72,8 @@ def evaluate_cmd(policy: str | None, model: str | None, max_new_tokens: int, tas
                             info=f"resolved {stats.resolved}/{stats.done}  errors {stats.errors}")
 
         report = evaluate(tasks, factory, runtime, out, name, seed=seed, workers=workers,
-                          config=AgentConfig(stuck_after=stuck_after), on_progress=on_progress)
+                          config=AgentConfig(stuck_after=stuck_after), on_progress=on_progress,
+                          processes=processes)
     summary = {k: report[k] for k in ("n_tasks", "resolve_rate", "ci95", "exit_status_counts", "subsets")}
     Console().print_json(json.dumps(summary))
     Console().print(f"report: {out / 'report.json'}  predictions: {out / 'predictions.jsonl'}")

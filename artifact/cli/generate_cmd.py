@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from artifact.cli.common import local_runtime, unsafe_option
+from artifact.cli.common import check_forkable, local_runtime, unsafe_option
 from artifact.cli.errors import UserError
 from artifact.generation.generate import (
     STRATEGIES,
@@ -38,6 +38,9 @@ def _status_table(stats, total: int) -> Table:
 @click.option("--seeds", type=int, default=1, show_default=True, help="Rollouts per task (seeds 0..N-1).")
 @click.option("--workers", type=int, default=2, show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), required=True)
+@click.option("--processes", is_flag=True,
+              help="Forked worker processes instead of threads: faster for a local CPU model, "
+                   "whose decoding holds Python's GIL (not for http(s) endpoints).")
 @click.option("--shard", default="0/1", show_default=True, help="i/n: run every n-th rollout from i.")
 @click.option("--switch-range", default="0,30", show_default=True, help="OEC switch step k range lo,hi (inclusive).")
 @click.option("--beta", type=float, default=0.5, show_default=True, help="DAgger per-step expert probability.")
@@ -53,7 +56,7 @@ def _status_table(stats, total: int) -> Table:
 def generate_cmd(tasks_file: Path, strategy: str, student: str | None, expert: str, seeds: int, workers: int,
                  out: Path, shard: str, switch_range: str, beta: float, call_limit: int, temperature: float,
                  top_p: float, max_new_tokens: int, limit: int | None, stuck_after: int,
-                 unsafe_no_sandbox: bool) -> None:
+                 processes: bool, unsafe_no_sandbox: bool) -> None:
     """Generate trajectories: bc (expert only), on-policy (student only), oec (student, then the
     expert from a random step k), dagger (per-step mixing). Rerun to resume."""
     if strategy not in STRATEGIES:
@@ -68,6 +71,9 @@ def generate_cmd(tasks_file: Path, strategy: str, student: str | None, expert: s
         raise UserError(str(exc).splitlines()[0]) from None
     tasks = load_tasks(tasks_file)[:limit]
     need_student, need_expert = config.needs()
+    if processes:
+        check_forkable(*(spec for spec, needed in ((student, need_student), (expert, need_expert))
+                         if needed))
     if need_student and not student:
         raise UserError(f"strategy {strategy} needs --student (a model folder or URL)")
     try:
@@ -80,7 +86,7 @@ def generate_cmd(tasks_file: Path, strategy: str, student: str | None, expert: s
     with Live(refresh_per_second=4, console=Console()) as live:
         try:
             records = generate(tasks, config, student_policy, expert_policy, runtime, out, str(tasks_file),
-                               workers=workers, on_progress=lambda s: live.update(_status_table(s, total)))
+                               workers=workers, processes=processes, on_progress=lambda s: live.update(_status_table(s, total)))
         except ValueError as exc:
             raise UserError(str(exc).splitlines()[0]) from None
     resolved = sum(r.resolved for r in records)

@@ -24,12 +24,13 @@ from artifact.tasks.tiny_suite.build import VERIFIED_ONLY
 
 def evaluate(tasks: list[Task], make_policy: PolicyFactory, runtime: Runtime, out_dir: str | Path,
              model_name: str, seed: int = 0, workers: int = 1, config: AgentConfig | None = None,
-             on_progress=None) -> dict:
+             on_progress=None, processes: bool = False) -> dict:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     start = time.time()
     jobs = [RolloutJob(t, "eval", seed, trajectory_path(out_dir, t.instance_id, "eval", seed)) for t in tasks]
-    records = run_jobs(jobs, make_policy, runtime, config, workers=workers, on_progress=on_progress)
+    records = run_jobs(jobs, make_policy, runtime, config, workers=workers, on_progress=on_progress,
+                       processes=processes)
     write_predictions(records, out_dir / "predictions.jsonl", model_name)
     report = summarize(records, model_name)
     report["subsets"] = subset_rates(tasks, records)

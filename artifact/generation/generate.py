@@ -101,7 +101,8 @@ def clean_partial_writes(out_dir: Path) -> None:
 
 def generate(tasks: list[Task], config: GenerateConfig, student: RolePolicy | None, expert: RolePolicy | None,
              runtime: Runtime, out_dir: str | Path, tasks_file: str = "", workers: int = 1,
-             on_progress: Callable[[RunStats], None] | None = None) -> list[Trajectory]:
+             on_progress: Callable[[RunStats], None] | None = None,
+             processes: bool = False) -> list[Trajectory]:
     out_dir = Path(out_dir)
     schedule = config.check()
     need_student, need_expert = config.needs()
@@ -121,4 +122,4 @@ def generate(tasks: list[Task], config: GenerateConfig, student: RolePolicy | No
 
     agent = AgentConfig(**config.agent)
     return run_jobs(plan_jobs(tasks, config, out_dir), make_policy, runtime, agent, workers=workers,
-                    on_progress=on_progress)
+                    on_progress=on_progress, processes=processes)

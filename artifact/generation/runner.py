@@ -13,6 +13,7 @@ from pathlib import Path
 
 from artifact.agent.loop import AgentConfig, run_agent
 from artifact.agent.trajectory import Trajectory
+from artifact.generation.worker_processes import fork_available, run_forked
 from artifact.grading.grade import grade_patch
 from artifact.policies.base import Policy
 from artifact.runtime.base import Runtime
@@ -89,8 +90,10 @@ class RunStats:
 
 def run_jobs(jobs: list[RolloutJob], make_policy: PolicyFactory, runtime: Runtime,
              config: AgentConfig | None = None, workers: int = 1, grade: bool = True,
-             on_progress: Callable[[RunStats], None] | None = None) -> list[Trajectory]:
-    """Run every job not finished yet; return all jobs' trajectories in job order."""
+             on_progress: Callable[[RunStats], None] | None = None,
+             processes: bool = False) -> list[Trajectory]:
+    """Run every job not finished yet; return all jobs' trajectories in job order. `processes`:
+    forked worker processes instead of threads (local CPU models; see worker_processes.py)."""
     config = config or AgentConfig()
     stats = RunStats(started=time.time())
     results: list[Trajectory | None] = [load_finished(job.path) for job in jobs]
@@ -98,17 +101,27 @@ def run_jobs(jobs: list[RolloutJob], make_policy: PolicyFactory, runtime: Runtim
     stats.skipped = len(jobs) - len(todo)
     if on_progress:
         on_progress(stats)
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = {pool.submit(run_one, jobs[i], make_policy, runtime, config, grade): i for i in todo}
-        for future in as_completed(futures):  # stats are only touched here, in this thread
-            record = results[futures[future]] = future.result()
-            stats.done += 1
-            stats.resolved += int(record.resolved)
-            stats.errors += int(record.exit_status == "runtime_error")
-            stats.tokens += sum(m.get("prompt_tokens", 0) + m.get("completion_tokens", 0)
-                                for m in record.assistant_messages())
-            if on_progress:
-                on_progress(stats)
+
+    def finished(i: int, record: Trajectory) -> None:  # stats are only touched in this thread
+        results[i] = record
+        stats.done += 1
+        stats.resolved += int(record.resolved)
+        stats.errors += int(record.exit_status == "runtime_error")
+        stats.tokens += sum(m.get("prompt_tokens", 0) + m.get("completion_tokens", 0)
+                            for m in record.assistant_messages())
+        if on_progress:
+            on_progress(stats)
+
+    def run(i: int) -> Trajectory:
+        return run_one(jobs[i], make_policy, runtime, config, grade)
+
+    if processes and workers > 1 and len(todo) > 1 and fork_available():
+        run_forked(todo, run, workers, finished)
+    else:
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            futures = {pool.submit(run, i): i for i in todo}
+            for future in as_completed(futures):
+                finished(futures[future], future.result())
     return [r for r in results if r is not None]
 
 

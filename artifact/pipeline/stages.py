@@ -44,6 +44,9 @@ class Settings:
     max_new_tokens: int = 256
     temperature: float = 0.0
     stuck_after: int = 0  # rollouts without an expert (evaluations, on-policy) end when stuck
+    # Rollouts in forked processes instead of threads: for local CPU students (GIL-bound);
+    # endpoint students keep threads (generation/worker_processes.py).
+    processes: bool = False
     unsafe_no_sandbox: bool = False
     train_overrides: dict = field(default_factory=dict)
 
@@ -96,7 +99,7 @@ class Pipeline:
         with progress_bar() as progress:
             bar = progress.add_task(f"{strategy} s{seed}", total=len(tasks), info="")
             records = generate(tasks, config, student_policy, expert_policy, runtime, stage.path,
-                               str(tasks_file), workers=s.workers,
+                               str(tasks_file), workers=s.workers, processes=s.processes,
                                on_progress=lambda st: progress.update(
                                    bar, completed=st.done + st.skipped,
                                    info=f"resolved {st.resolved}  {st.tokens_per_second:.0f} tok/s"))
@@ -181,6 +184,7 @@ class Pipeline:
         with progress_bar() as progress:
             bar = progress.add_task(f"evaluate {name}", total=len(tasks), info="")
             report = evaluate(tasks, factory, runtime, stage.path, name, workers=s.workers,
+                              processes=s.processes,
                               config=AgentConfig(stuck_after=s.stuck_after),
                               on_progress=lambda st: progress.update(
                                   bar, completed=st.done + st.skipped,

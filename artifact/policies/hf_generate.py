@@ -15,6 +15,8 @@ from transformers import (
     StoppingCriteriaList,
 )
 
+from artifact.policies import growing_cache
+
 STOP_TEXT = "</function>"
 Decode = Callable[[list[int], bool], str]  # (ids, skip_special_tokens) -> text
 _TAIL_TOKENS = 32  # a stop string of 11 characters spans at most ~12 byte-level tokens
@@ -138,6 +140,8 @@ def generate_batch(model, decode: Decode, prompts: list[list[int]], sampling: Sa
     cache = None
     if prefix is not None:
         cache = prefix.reusable(prompts[0])
+        if cache is None and growing_cache.fits(model.config):
+            cache = growing_cache.GrowingCache()
         # generate extends `cache` in place: until it returns, the record holds nothing
         prefix.kv, prefix.tokens = None, []
     with torch.inference_mode():

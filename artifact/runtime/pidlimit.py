@@ -148,7 +148,7 @@ _pending: set[threading.Thread] = set()
 
 
 @atexit.register
-def _finish_pending() -> None:
+def finish_pending() -> None:
     for thread in list(_pending):
         thread.join(timeout=5)
 
