@@ -1,6 +1,7 @@
-"""Student generation on the CPU: one shared HFModel serving concurrent rollout threads, batched
-(one worker thread groups concurrent calls, as on a GPU) vs. prefix-cached (each rollout keeps its
-KV cache and generates in its own thread; the CPU default).
+"""Student generation on the CPU: one shared HFModel serving concurrent rollouts, batched (one
+worker thread groups concurrent calls, as on a GPU) vs. prefix-cached (each rollout keeps its KV
+cache and generates in its own thread) vs. prefix-cached in forked worker processes (the tiny
+scale's default: decoding a small model is mostly Python, so threads share one GIL).
 
 usage: python bench/student_generation.py [--rollouts 8] [--turns 12] [--workers 2]
 
@@ -8,8 +9,8 @@ Each rollout is a conversation shaped like the agent loop's: the real system and
 prompts, then turns of a greedy reply plus a 12-line observation, with all but the last 5
 observations elided (so from the 7th turn on, the prompt changes in the middle as well as at
 the end). The model is the committed tiny-base. Prints wall time, tokens per second, the
-speed-up of prefix caching and how many replies the two modes agree on (float rounding may flip
-a near-tie, as batching itself does).
+speed-ups and how many replies the modes agree on (float rounding may flip a near-tie, as
+batching itself does).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import torch
 
 from artifact.agent.history import model_view
 from artifact.agent.prompts import instance_message, observation_message, system_message
+from artifact.generation.worker_processes import run_forked
 from artifact.models.tiny_base import WEIGHTS_DIR
 from artifact.policies.hf import HFModel, HFPolicy
 from artifact.tasks.schema import Task
@@ -61,13 +63,20 @@ def rollout(model: HFModel, i: int, turns: int, max_new_tokens: int) -> tuple[li
     return replies, tokens
 
 
-def run(reuse_prefix: bool, args) -> tuple[float, int, list[list[str]]]:
-    with HFModel(str(WEIGHTS_DIR), reuse_prefix=reuse_prefix) as model:
+def run(mode: str, args) -> tuple[float, int, list[list[str]]]:
+    with HFModel(str(WEIGHTS_DIR), reuse_prefix=mode != "batched") as model:
         rollout(model, 0, 1, 4)  # warm-up
         start = time.perf_counter()
-        with ThreadPoolExecutor(args.workers) as pool:
-            results = list(pool.map(lambda i: rollout(model, i, args.turns, args.max_new_tokens),
-                                    range(args.rollouts)))
+        if mode == "processes":
+            results: dict[int, tuple[list[str], int]] = {}
+            run_forked(list(range(args.rollouts)),
+                       lambda i: rollout(model, i, args.turns, args.max_new_tokens),
+                       args.workers, results.__setitem__)
+            results = [results[i] for i in range(args.rollouts)]
+        else:
+            with ThreadPoolExecutor(args.workers) as pool:
+                results = list(pool.map(lambda i: rollout(model, i, args.turns, args.max_new_tokens),
+                                        range(args.rollouts)))
         seconds = time.perf_counter() - start
     return seconds, sum(t for _, t in results), [r for r, _ in results]
 
@@ -80,14 +89,17 @@ def main() -> None:
     parser.add_argument("--max-new-tokens", type=int, default=96)
     args = parser.parse_args()
     print(f"{args.rollouts} rollouts x {args.turns} turns, {args.workers} workers, "
-          f"torch threads {torch.get_num_threads()}, model {WEIGHTS_DIR.name}")
-    batched = run(False, args)
-    cached = run(True, args)
-    for name, (seconds, tokens, _) in (("batched", batched), ("prefix-cached", cached)):
-        print(f"{name:>14}: {seconds:6.1f} s  {tokens / seconds:6.0f} generated tokens/s")
-    same = sum(a == b for x, y in zip(batched[2], cached[2]) for a, b in zip(x, y))
-    print(f"speed-up of prefix caching: {batched[0] / cached[0]:.2f}x; "
-          f"replies equal in both modes: {same} of {args.rollouts * args.turns}")
+          f"torch threads {torch.get_num_threads()} (1 per forked worker), model {WEIGHTS_DIR.name}")
+    modes = {}
+    for mode in ("batched", "prefix-cached", "processes"):
+        modes[mode] = seconds, tokens, _ = run(mode, args)
+        print(f"{mode:>14}: {seconds:6.1f} s  {tokens / seconds:6.0f} generated tokens/s")
+    base, cached, forked = modes["batched"], modes["prefix-cached"], modes["processes"]
+    print(f"speed-up over batched: prefix-cached {base[0] / cached[0]:.2f}x, "
+          f"+ processes {base[0] / forked[0]:.2f}x (processes over threads {cached[0] / forked[0]:.2f}x)")
+    for name, (_, _, replies) in (("prefix-cached", cached), ("processes", forked)):
+        same = sum(a == b for x, y in zip(base[2], replies) for a, b in zip(x, y))
+        print(f"replies equal to batched, {name}: {same} of {args.rollouts * args.turns}")
 
 
 if __name__ == "__main__":

@@ -380,3 +380,33 @@ def test_evaluate_a_model_folder_end_to_end(tiny_dir, tiny_suite, tmp_path):
     assert sum(subsets.get(k, {}).get("n_tasks", 0) for k in ("suggested_fix", "no_suggested_fix")) == 2
     predictions = (out / "predictions.jsonl").read_text().splitlines()
     assert [json.loads(p)["model_name_or_path"] for p in predictions] == [str(tiny_dir)] * 2
+
+
+def test_growing_cache_holds_what_concatenation_would():
+    from types import SimpleNamespace
+
+    from artifact.policies.growing_cache import GrowingLayer, fits
+
+    torch.manual_seed(0)
+    layer, expected = GrowingLayer(), []
+    for step, length in enumerate([300, 1, 1, 5, 300, 1]):  # a prompt, tokens, a longer turn
+        keys, values = torch.randn(1, 2, length, 4), torch.randn(1, 2, length, 4)
+        expected.append((keys, values))
+        got_keys, got_values = layer.update(keys, values)
+        assert torch.equal(got_keys, torch.cat([k for k, _ in expected], dim=-2))
+        assert torch.equal(got_values, torch.cat([v for _, v in expected], dim=-2))
+        if step == 1:
+            buffer = layer._key_buffer
+    assert layer._key_buffer is not buffer  # 608 tokens outgrew the first buffer (600 slots)
+    assert layer.get_seq_length() == 608
+    layer.crop(-308)  # back to the prompt (a later turn rewrote an observation)
+    keys = torch.randn(1, 2, 3, 4)
+    got_keys, _ = layer.update(keys, torch.randn(1, 2, 3, 4))
+    assert got_keys.shape[-2] == 303 and torch.equal(got_keys[..., 300:, :], keys)
+    assert torch.equal(got_keys[..., :300, :], expected[0][0])
+    layer.batch_select_indices(torch.tensor([0]))  # a new tensor: the buffer is rebuilt from it
+    got_keys, _ = layer.update(torch.zeros(1, 2, 1, 4), torch.zeros(1, 2, 1, 4))
+    assert got_keys.shape[-2] == 304 and torch.equal(got_keys[..., :300, :], expected[0][0])
+    assert fits(SimpleNamespace(layer_types=["full_attention"] * 2))
+    assert not fits(SimpleNamespace(layer_types=["full_attention", "sliding_attention"]))
+    assert not fits(SimpleNamespace(use_sliding_window=True, sliding_window=128))
