@@ -75,8 +75,9 @@ def run(mode: str, args) -> tuple[float, int, list[list[str]]]:
             results = [results[i] for i in range(args.rollouts)]
         else:
             with ThreadPoolExecutor(args.workers) as pool:
-                results = list(pool.map(lambda i: rollout(model, i, args.turns, args.max_new_tokens),
-                                        range(args.rollouts)))
+                results = list(pool.map(
+                    lambda i: rollout(model, i, args.turns, args.max_new_tokens),
+                    range(args.rollouts)))
         seconds = time.perf_counter() - start
     return seconds, sum(t for _, t in results), [r for r, _ in results]
 
@@ -89,14 +90,16 @@ def main() -> None:
     parser.add_argument("--max-new-tokens", type=int, default=96)
     args = parser.parse_args()
     print(f"{args.rollouts} rollouts x {args.turns} turns, {args.workers} workers, "
-          f"torch threads {torch.get_num_threads()} (1 per forked worker), model {WEIGHTS_DIR.name}")
+          f"torch threads {torch.get_num_threads()} (1 per forked worker), "
+          f"model {WEIGHTS_DIR.name}")
     modes = {}
     for mode in ("batched", "prefix-cached", "processes"):
         modes[mode] = seconds, tokens, _ = run(mode, args)
         print(f"{mode:>14}: {seconds:6.1f} s  {tokens / seconds:6.0f} generated tokens/s")
     base, cached, forked = modes["batched"], modes["prefix-cached"], modes["processes"]
     print(f"speed-up over batched: prefix-cached {base[0] / cached[0]:.2f}x, "
-          f"+ processes {base[0] / forked[0]:.2f}x (processes over threads {cached[0] / forked[0]:.2f}x)")
+          f"+ processes {base[0] / forked[0]:.2f}x "
+          f"(processes over threads {cached[0] / forked[0]:.2f}x)")
     for name, (_, _, replies) in (("prefix-cached", cached), ("processes", forked)):
         same = sum(a == b for x, y in zip(base[2], replies) for a, b in zip(x, y))
         print(f"replies equal to batched, {name}: {same} of {args.rollouts * args.turns}")

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from artifact.cli.errors import UserError
 from artifact.policies.base import Policy
 from artifact.policies.expert_takeover import ContinuingExpert
-from artifact.policies.factory import role_policy
+from artifact.policies.factory import is_endpoint, role_policy
 from artifact.policies.perturber import Perturber
 from artifact.policies.schedules import always_expert, fixed, never
 from artifact.policies.switching import DEFAULT_CALL_LIMIT, SwitchingPolicy
@@ -88,7 +88,7 @@ def student_factory(spec: str, call_limit: int = DEFAULT_CALL_LIMIT, max_new_tok
 def check_forkable(*specs: str) -> None:
     """--processes forks the rollout workers: an endpoint's open connection would be shared."""
     for spec in specs:
-        if spec.startswith(("http://", "https://")):
+        if is_endpoint(spec):
             raise UserError(f"--processes is for local models and the scripted expert, not the "
                             f"endpoint {spec} (its rollouts wait on the network: use threads)")
 

@@ -86,7 +86,8 @@ def generate_cmd(tasks_file: Path, strategy: str, student: str | None, expert: s
     with Live(refresh_per_second=4, console=Console()) as live:
         try:
             records = generate(tasks, config, student_policy, expert_policy, runtime, out, str(tasks_file),
-                               workers=workers, processes=processes, on_progress=lambda s: live.update(_status_table(s, total)))
+                               workers=workers, processes=processes,
+                               on_progress=lambda s: live.update(_status_table(s, total)))
         except ValueError as exc:
             raise UserError(str(exc).splitlines()[0]) from None
     resolved = sum(r.resolved for r in records)

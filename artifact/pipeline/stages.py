@@ -16,7 +16,7 @@ from artifact.data.build import BuildConfig, Source, build, write_dataset
 from artifact.evaluate.evaluate import evaluate
 from artifact.generation.generate import GenerateConfig, generate
 from artifact.pipeline.store import RunStore
-from artifact.policies.factory import role_policy
+from artifact.policies.factory import is_endpoint, role_policy
 from artifact.tasks.schema import load_tasks
 from artifact.tasks.tiny_suite.build import build_suite
 
@@ -99,7 +99,8 @@ class Pipeline:
         with progress_bar() as progress:
             bar = progress.add_task(f"{strategy} s{seed}", total=len(tasks), info="")
             records = generate(tasks, config, student_policy, expert_policy, runtime, stage.path,
-                               str(tasks_file), workers=s.workers, processes=s.processes,
+                               str(tasks_file), workers=s.workers,
+                               processes=s.processes and not is_endpoint(student or ""),
                                on_progress=lambda st: progress.update(
                                    bar, completed=st.done + st.skipped,
                                    info=f"resolved {st.resolved}  {st.tokens_per_second:.0f} tok/s"))
@@ -184,7 +185,7 @@ class Pipeline:
         with progress_bar() as progress:
             bar = progress.add_task(f"evaluate {name}", total=len(tasks), info="")
             report = evaluate(tasks, factory, runtime, stage.path, name, workers=s.workers,
-                              processes=s.processes,
+                              processes=s.processes and not is_endpoint(str(model)),
                               config=AgentConfig(stuck_after=s.stuck_after),
                               on_progress=lambda st: progress.update(
                                   bar, completed=st.done + st.skipped,

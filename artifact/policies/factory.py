@@ -19,13 +19,18 @@ def rollout_seed(instance_id: str, seed: int) -> int:
     return int.from_bytes(hashlib.sha256(f"{instance_id}:{seed}".encode()).digest()[:4], "big")
 
 
+def is_endpoint(spec: str) -> bool:
+    """An OpenAI-compatible endpoint URL rather than `scripted` or a local model folder."""
+    return spec.startswith(("http://", "https://"))
+
+
 def role_policy(spec: str, role: str, temperature: float = 0.0, top_p: float = 1.0,
                 max_new_tokens: int = 512) -> RolePolicy:
     if spec == "scripted":
         if role != "expert":
             raise ValueError("`scripted` is a privileged expert; a student must be a model folder or URL")
         return lambda task, seed, workdir: ContinuingExpert(task, seed, workdir)
-    if spec.startswith(("http://", "https://")):
+    if is_endpoint(spec):
         from artifact.policies.openai_policy import OpenAIPolicy
 
         shared = OpenAIPolicy.from_url(spec, temperature=temperature, top_p=top_p,

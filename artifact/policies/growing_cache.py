@@ -64,4 +64,5 @@ def fits(config) -> bool:
     layer_types = getattr(config, "layer_types", None) or ()
     if any(kind != "full_attention" for kind in layer_types):
         return False
-    return not (getattr(config, "use_sliding_window", False) and getattr(config, "sliding_window", None))
+    sliding = getattr(config, "use_sliding_window", False) and getattr(config, "sliding_window", None)
+    return not sliding
