@@ -99,8 +99,9 @@ def _zero_shot(model_dir: Path, tasks_file: Path, tasks: list, n: int, seed: int
     factory = student_factory(str(model_dir), budgets["call_limit"], budgets["max_new_tokens"])
     with tempfile.TemporaryDirectory(prefix="oec-zero-shot-") as out:
         runtime = local_runtime(tasks_file, False, hide=(Path(out),))
-        report = evaluate(spread(tasks, n), factory, runtime, out, str(model_dir), seed=seed, workers=2,
-                          config=AgentConfig())
+        report = evaluate(spread(tasks, n), factory, runtime, out, str(model_dir), seed=seed,
+                          workers=budgets["workers"], config=AgentConfig(),
+                          processes=budgets.get("processes", False))
     click.echo(f"zero-shot: {report['resolved']}/{report['n_tasks']} resolved; exits {report['exit_status_counts']}")
     return report["resolve_rate"]
 
