@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import warnings
 from collections.abc import Callable
 from multiprocessing.connection import wait
 
@@ -53,7 +54,13 @@ def run_forked(todo: list[int], run: Callable[[int], Trajectory], workers: int,
         receive, send = context.Pipe(duplex=False)
         process = context.Process(target=_work, args=(run, jobs, send, threads), daemon=True,
                                   name=f"rollout-worker-{n}")
-        process.start()
+        with warnings.catch_warnings():
+            # Python >= 3.12 warns when a process with threads forks (a live display has one).
+            # No rollout runs in the parent yet, so no lock a worker needs is held (the model's
+            # tokenizer lock); the streams, which the display's thread writes, are fresh in _work.
+            warnings.filterwarnings("ignore", r".*use of fork\(\) may lead to deadlocks",
+                                    DeprecationWarning)
+            process.start()
         send.close()  # only the worker holds the sending end
         workers_by_pipe[receive] = process
     try:
