@@ -4,6 +4,8 @@ threads, failures reported in one line instead of a hang."""
 import os
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -80,3 +82,40 @@ def test_processes_refuse_an_endpoint(tmp_path, tiny_suite):
             "error: --processes is for local models and the scripted expert, not the endpoint "
             "http://127.0.0.1:9/v1#m (its rollouts wait on the network: use threads)")]
         assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_workers_die_with_a_killed_parent(tmp_path):
+    """SIGKILL runs no cleanup in the parent: its workers must not go on with the queued jobs."""
+    script = (
+        "import os, sys, time\n"
+        "from artifact.agent.trajectory import Trajectory\n"
+        "from artifact.generation.worker_processes import run_forked\n"
+        "def run(i):\n"
+        f"    open(os.path.join({str(tmp_path)!r}, str(os.getpid())), 'a').write(f'{{i}}\\n')\n"
+        "    time.sleep(0.5)\n"
+        "    return Trajectory(str(i), 'eval', 0)\n"
+        "run_forked(list(range(40)), run, 2, lambda i, record: None)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script])
+    deadline = time.time() + 60
+    while len(list(tmp_path.iterdir())) < 2 and time.time() < deadline:
+        time.sleep(0.05)
+    workers = [int(p.name) for p in tmp_path.iterdir()]
+    assert len(workers) == 2
+    parent.kill()
+    parent.wait()
+    deadline = time.time() + 10
+    while any(_alive(pid) for pid in workers) and time.time() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in workers)
+    done = sum(len(p.read_text().split()) for p in tmp_path.iterdir())
+    time.sleep(1.0)
+    assert sum(len(p.read_text().split()) for p in tmp_path.iterdir()) == done < 40
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"  # a zombie has exited; only its parent (now init) has not reaped it

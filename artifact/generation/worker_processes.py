@@ -11,6 +11,7 @@ does not survive a fork (endpoints are I/O-bound and keep threads)."""
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
 import os
 import signal
@@ -20,6 +21,8 @@ from collections.abc import Callable
 from multiprocessing.connection import wait
 
 from artifact.agent.trajectory import Trajectory
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class WorkerFailed(RuntimeError):
@@ -52,7 +55,8 @@ def run_forked(todo: list[int], run: Callable[[int], Trajectory], workers: int,
     workers_by_pipe = {}
     for n in range(workers):
         receive, send = context.Pipe(duplex=False)
-        process = context.Process(target=_work, args=(run, jobs, send, threads), daemon=True,
+        process = context.Process(target=_work, args=(run, jobs, send, threads, os.getpid()),
+                                  daemon=True,
                                   name=f"rollout-worker-{n}")
         with warnings.catch_warnings():
             # Python >= 3.12 warns when a process with threads forks (a live display has one).
@@ -95,7 +99,18 @@ def run_forked(todo: list[int], run: Callable[[int], Trajectory], workers: int,
         jobs.cancel_join_thread()  # jobs left unsent when the run stopped early
 
 
-def _work(run: Callable[[int], Trajectory], jobs, send, threads: int) -> None:
+def _die_with_parent(parent: int) -> None:
+    """A killed parent (SIGKILL, SIGTERM) runs no cleanup, and its workers would go on with the
+    queued jobs next to a rerun's. Linux: the kernel sends them SIGKILL when the parent dies.
+    Elsewhere (macOS) kill the process group (Ctrl-C in a terminal does)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the call above
+        os._exit(1)
+
+
+def _work(run: Callable[[int], Trajectory], jobs, send, threads: int, parent: int) -> None:
+    _die_with_parent(parent)
     # The parent ends its workers (terminate) on Ctrl-C or an error: no second traceback here.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Fresh stream objects: a thread of the parent (a live display) may have held the old ones'
