@@ -71,11 +71,11 @@ def generate_cmd(tasks_file: Path, strategy: str, student: str | None, expert: s
         raise UserError(str(exc).splitlines()[0]) from None
     tasks = load_tasks(tasks_file)[:limit]
     need_student, need_expert = config.needs()
+    if need_student and not student:
+        raise UserError(f"strategy {strategy} needs --student (a model folder or URL)")
     if processes:
         check_forkable(*(spec for spec, needed in ((student, need_student), (expert, need_expert))
                          if needed))
-    if need_student and not student:
-        raise UserError(f"strategy {strategy} needs --student (a model folder or URL)")
     try:
         student_policy = role_policy(student, "student", temperature, top_p, max_new_tokens) if need_student else None
         expert_policy = role_policy(expert, "expert", 0.0, 1.0, max_new_tokens) if need_expert else None
