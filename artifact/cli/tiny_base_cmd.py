@@ -30,14 +30,19 @@ def tiny_base() -> None:
 @click.option("--work", type=click.Path(path_type=Path), default=None,
               help="Folder for checkpoints (resume); default ~/.cache/oec/tiny-base/seed<N>-<recipe>.")
 @click.option("--n-probe", type=int, default=200, show_default=True, help="Probe items per kind.")
-def build_cmd(out: Path, seed: int, minutes: float, work: Path | None, n_probe: int) -> None:
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="Torch threads (default: torch's, one per core). The weights do not depend on it; "
+                   "on a busy shared machine 1 can be faster.")
+def build_cmd(out: Path, seed: int, minutes: float, work: Path | None, n_probe: int,
+              threads: int | None) -> None:
     """Train the tokenizer, pretrain the model (copy warm-up, then copy + code + tool format),
     probe it and write a commit-ready folder."""
     from artifact.models.tiny_base.build import build
 
     if out.exists() and not out.is_dir():
         raise UserError(f"{out}: not a folder")
-    report = build(out, seed=seed, minutes=minutes, work=work, n_probe=n_probe, echo=click.echo)
+    report = build(out, seed=seed, minutes=minutes, work=work, n_probe=n_probe, threads=threads,
+                   echo=click.echo)
     _print_scores(report.scores, f"tiny-base: {report.parameters:,} parameters, {report.steps_done}/"
                                  f"{report.total_steps} steps in {report.train_seconds / 60:.1f} min -> {out}")
     click.echo(json.dumps(report.greedy))

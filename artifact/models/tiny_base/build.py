@@ -72,14 +72,15 @@ def _monitor(model, tokenizer):
 
 
 def build(out: Path, seed: int = 0, minutes: float | None = 60.0, recipe: Recipe | None = None,
-          work: Path | None = None, n_probe: int = 200, echo=print) -> BuildReport:
+          work: Path | None = None, n_probe: int = 200, threads: int | None = None,
+          echo=print) -> BuildReport:
     recipe = recipe or Recipe()
     work = work or default_work_dir(seed, recipe)
     wall_start = time.monotonic()
     tokenizer = _tokenizer(work, seed)
     model = build_model(recipe.shape, tokenizer, seed)
     result = train(model, tokenizer, recipe, seed, work, minutes=minutes, probe=_monitor(model, tokenizer),
-                   probe_every=250, on_log=lambda e: echo(json.dumps(e)))
+                   probe_every=250, on_log=lambda e: echo(json.dumps(e)), threads=threads)
     model.eval()
 
     out.mkdir(parents=True, exist_ok=True)
@@ -143,7 +144,7 @@ oec tiny-base build --out artifact/models/tiny_base/weights --seed {seed} --minu
 {stopped}
 - Seed: {seed}; steps: {report.steps_done} / {report.total_steps}; training time {report.train_seconds / 60:.1f} min
   (probing excluded),
-  wall time of the last (resumed) invocation {report.wall_seconds / 60:.1f} min (torch {torch.__version__}, {recipe.threads} threads,
+  wall time of the last (resumed) invocation {report.wall_seconds / 60:.1f} min (torch {torch.__version__}, {torch.get_num_threads()} threads,
   {platform.machine()}; the machine was shared with other jobs, so times are not speeds).
 - Model: Qwen2ForCausalLM, hidden {recipe.shape.hidden_size}, {recipe.shape.num_hidden_layers} layers,
   {recipe.shape.num_attention_heads} heads (head_dim {recipe.shape.hidden_size // recipe.shape.num_attention_heads}),
