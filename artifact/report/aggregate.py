@@ -71,7 +71,12 @@ def ordering(boot: np.ndarray, m: np.ndarray, indices: list[int]) -> dict:
     rates = [float(m[i].mean()) for i in indices]
     holds = all(x > y for x, y in itertools.pairwise(rates))
     replicate_holds = np.ones(len(boot), dtype=bool)
+    reversed_support = 0.0
     for x, y in itertools.pairwise(indices):
         replicate_holds &= boot[:, x] > boot[:, y]
+        reversed_support = max(reversed_support, float((boot[:, x] < boot[:, y]).mean()))
+    # `reversed_support`: how often the clearest pair is strictly the other way round. Two rows
+    # that resolve the same tasks hold the order in no replicate, but reverse it in none either.
     return {"rates": [round(r, 4) for r in rates], "holds": holds,
-            "bootstrap_support": round(float(replicate_holds.mean()), 4)}
+            "bootstrap_support": round(float(replicate_holds.mean()), 4),
+            "reversed_support": round(reversed_support, 4)}

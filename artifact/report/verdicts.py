@@ -1,9 +1,10 @@
 """Measured vs reported: one verdict per claim of the paper an experiment tests.
 
 Verdicts: `reproduced` (the measured effect has the paper's direction and its CI excludes no
-effect), `not reproduced` (the CI shows the opposite direction), `inconclusive` (the CI includes
-no effect: more seeds or tasks needed), `not comparable at this scale` (an absolute number of a
-7B/32B model measured on a different scale)."""
+effect), `not reproduced` (the CI shows the opposite direction; for an ordering, a pair is
+reversed in at least 80% of bootstrap replicates), `inconclusive` (the CI includes no effect:
+more seeds or tasks needed), `not comparable at this scale` (an absolute number of a 7B/32B model
+measured on a different scale)."""
 
 from __future__ import annotations
 
@@ -41,10 +42,12 @@ def judge(claim: Claim, exp: Experiment, scale: str, boot: np.ndarray, m: np.nda
     if claim.kind == "ordering":
         order = aggregate.ordering(boot, m, index)
         support = order["bootstrap_support"]
+        reversed_ = order["reversed_support"]
         verdict = ("reproduced" if order["holds"] and support >= 0.8 else
-                   "not reproduced" if not order["holds"] and support <= 0.2 else "inconclusive")
+                   "not reproduced" if not order["holds"] and reversed_ >= 0.8 else "inconclusive")
         measured = " > ".join(f"{n} {r:.1%}" for n, r in zip(claim.rows, order["rates"], strict=True))
-        measured += f" (order holds in {support:.0%} of bootstrap replicates)"
+        measured += (f" (order holds in {support:.0%} of bootstrap replicates, a pair is reversed "
+                     f"in {reversed_:.0%})")
         return {**base, "measured": measured, "verdict": verdict, "detail": order}
     if claim.kind == "resolve_rate":
         rate = float(m[index[0]].mean())
