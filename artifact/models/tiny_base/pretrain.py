@@ -148,9 +148,9 @@ def train(model, tokenizer, recipe: Recipe, seed: int, work: Path, minutes: floa
     wall time (summed over resumes) exceeds `minutes`. `probe` (a read-only measurement, e.g. copy
     accuracy) runs every `probe_every` steps and at each phase's end; its time is not counted.
     `stop_at` ends the run after that global step, as an interruption would (tests, prototyping).
-    `threads` is not part of the recipe: torch's CPU kernels split work over threads without
-    changing the sums, so 1 and 2 threads give bit-identical weights (tested), and a build may
-    resume with another count. Alone on 2 cores, 2 threads take ~0.55x the time of one; on a busy
+    `threads` is not part of the recipe: on these machines 1 and 2 threads gave bit-identical
+    weights (60 steps of the real recipe; a test resumes across counts), so a build may resume
+    with another count. Alone on 2 cores, 2 threads take ~0.55x the time of one; on a busy
     machine one can be faster (spinning OpenMP threads)."""
     if threads is not None:
         torch.set_num_threads(threads)
