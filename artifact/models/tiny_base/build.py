@@ -136,7 +136,8 @@ def build_markdown(report: BuildReport, recipe: Recipe, seed: int, minutes: floa
                f"{report.total_steps}.** The weights are the deterministic state after that many steps.\n")
     return f"""# tiny-base weights
 
-Rebuild (deterministic for the seed and the number of steps reached):
+Rebuild (deterministic for the seed and the number of steps reached on one machine; another
+machine's float rounding can grow into a different model, docs/tiny-scale.md):
 
 ```
 oec tiny-base build --out artifact/models/tiny_base/weights --seed {seed} --minutes {minutes}
