@@ -106,6 +106,7 @@ def test_tiny_pretraining_run_reduces_loss_and_resumes(toy_tokenizer, tmp_path):
                        intermediate_size=128, max_position_embeddings=1024)
     recipe = Recipe(phases=(Phase("warmup", 8, 4, 256), Phase("mix", 8, 4, 256)), shape=shape,
                     peak_lr=3e-3, lr_warmup_steps=2, checkpoint_every=4)
+    threads = torch.get_num_threads()  # train() sets the process-wide count: restored below
     model = build_model(shape, tokenizer, seed=0)
     result = train(model, tokenizer, recipe, seed=0, work=tmp_path / "a", log_every=2, threads=1)
     losses = [e["loss"] for e in result.log]
@@ -115,12 +116,13 @@ def test_tiny_pretraining_run_reduces_loss_and_resumes(toy_tokenizer, tmp_path):
     # Interrupted after step 6, then resumed from the checkpoint in a fresh process, with another
     # thread count (not part of the recipe, so not of the work folder's key): the same weights, bit
     # for bit.
-    threads = torch.get_num_threads()
-    train(build_model(shape, tokenizer, seed=0), tokenizer, recipe, seed=0, work=tmp_path / "b", stop_at=6,
-          threads=1)
-    resumed = build_model(shape, tokenizer, seed=1)  # different init: everything must come from the checkpoint
-    train(resumed, tokenizer, recipe, seed=0, work=tmp_path / "b", log_every=2, threads=2)
-    torch.set_num_threads(threads)
+    try:
+        train(build_model(shape, tokenizer, seed=0), tokenizer, recipe, seed=0, work=tmp_path / "b",
+              stop_at=6, threads=1)
+        resumed = build_model(shape, tokenizer, seed=1)  # different init: all from the checkpoint
+        train(resumed, tokenizer, recipe, seed=0, work=tmp_path / "b", log_every=2, threads=2)
+    finally:
+        torch.set_num_threads(threads)
     for a, b in zip(model.state_dict().values(), resumed.state_dict().values()):
         assert torch.equal(a, b)
 
